@@ -1,0 +1,245 @@
+"""v1 chats: init, find, getById, update, delete, favorite, fork, messages, versions, download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+
+from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.v1 import schemas
+from vzero.api.v1.render import chat_summary, message_detail, message_summary, version_summary
+from vzero.api.v1.views import chat_detail_view, urls_of, version_detail_view
+from vzero.core import metadata as chat_metadata
+from vzero.core.archive import to_tarball, to_zip
+from vzero.core.defaults import with_default_files
+from vzero.core.files import normalise_path
+from vzero.core.ids import utcnow
+from vzero.errors import Forbidden, InvalidInput
+from vzero.imports import import_files_for_init
+from vzero.store import chats as store
+from vzero.store import projects as project_store
+from vzero.store import versions as version_store
+from vzero.store.tables import Message, Version
+
+router = APIRouter(tags=["chats"])
+
+TrueFalse = Literal["true", "false"]
+
+
+def metadata_filter(request: Request) -> dict[str, str]:
+    """`metadata[key]=value` query parameters (deepObject style)."""
+    found: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key.startswith("metadata[") and key.endswith("]"):
+            found[key[len("metadata[") : -1]] = value
+    return chat_metadata.validate(found) if found else {}
+
+
+@router.post("/chats/init")
+async def init_chat(body: Annotated[schemas.InitChat, Body()], caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    if body.projectId is not None:
+        await project_store.project_for(session, caller, body.projectId, write=True)
+    files = await import_files_for_init(runtime, body)
+    chat = await store.create_chat(
+        session, caller.user_id, privacy=body.chatPrivacy, name=body.name, project_id=body.projectId,
+        metadata=chat_metadata.validate(body.metadata), text="",
+    )
+    await store.add_version(session, runtime.blobs, chat, files)
+    await session.commit()
+    return await chat_detail_view(session, runtime, store.ChatAccess(chat, caller.team_id, True))
+
+
+@router.get("/chats")
+async def find_chats(
+    request: Request,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=60)] = 60,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    isFavorite: TrueFalse | None = None,
+    vercelProjectId: str | None = None,
+    branch: str | None = None,
+) -> dict[str, Any]:
+    if vercelProjectId is not None or branch is not None:
+        return {"object": "list", "data": []}  # no Vercel projects or git connections on a self-hosted server
+    chats = await store.list_chats(
+        session, caller.user_id, limit=limit, offset=offset,
+        is_favorite=None if isFavorite is None else isFavorite == "true", metadata=metadata_filter(request),
+    )
+    urls = urls_of(runtime)
+    return {"object": "list", "data": [chat_summary(urls, c, await store.latest_version(session, c)) for c in chats]}
+
+
+@router.get("/chats/{chatId}")
+async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId)
+    return await chat_detail_view(session, runtime, access)
+
+
+@router.patch("/chats/{chatId}")
+async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    chat = access.chat
+    given = body.model_fields_set
+    if "privacy" in given and body.privacy is not None and body.privacy != chat.privacy:
+        if chat.owner_id != caller.user_id:
+            raise InvalidInput("Only the owner can change a chat's privacy")
+        chat.privacy = body.privacy
+    if "name" in given and body.name is not None:
+        chat.name = body.name
+    if "metadata" in given:
+        chat.meta = chat_metadata.merge(chat.meta or {}, body.metadata)
+    chat.updated_at = utcnow()
+    await session.commit()
+    return await chat_detail_view(session, runtime, access)
+
+
+@router.delete("/chats/{chatId}")
+async def delete_chat(chatId: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    if access.chat.owner_id != caller.user_id:
+        raise Forbidden("Only the owner can delete a chat")
+    await version_store.ensure_idle(session, access.chat)
+    await store.delete_chat(session, access.chat)
+    await session.commit()
+    return {"id": chatId, "object": "chat", "deleted": True}
+
+
+@router.put("/chats/{chatId}/favorite")
+async def favorite_chat(chatId: str, body: schemas.FavoriteChat, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    access.chat.favorite = body.isFavorite
+    await session.commit()
+    return {"id": chatId, "object": "chat", "favorited": body.isFavorite}
+
+
+@router.post("/chats/{chatId}/fork")
+async def fork_chat(
+    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, body: schemas.ForkChat | None = None
+) -> dict[str, Any]:
+    body = body or schemas.ForkChat()
+    access = await store.chat_for(session, caller, chatId)
+    fork = await store.fork_chat(session, runtime.blobs, access.chat, caller.user_id, version_id=body.versionId, privacy=body.privacy)
+    await session.commit()
+    return await chat_detail_view(session, runtime, store.ChatAccess(fork, caller.team_id, True))
+
+
+@router.get("/chats/{chatId}/messages")
+async def find_messages(
+    chatId: str,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=150)] = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    await store.chat_for(session, caller, chatId)
+    page = await store.page_of(session, Message, chatId, limit=limit, cursor=cursor)
+    urls = urls_of(runtime)
+    return {"object": "list", "data": [message_summary(urls, m) for m in page.items], "pagination": _pagination(page)}
+
+
+@router.get("/chats/{chatId}/messages/{messageId}")
+async def get_message(chatId: str, messageId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    await store.chat_for(session, caller, chatId)
+    return message_detail(urls_of(runtime), await store.message_of(session, chatId, messageId))
+
+
+@router.get("/chats/{chatId}/versions")
+async def find_versions(
+    chatId: str,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=150)] = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    await store.chat_for(session, caller, chatId)
+    page = await store.page_of(session, Version, chatId, limit=limit, cursor=cursor)
+    urls = urls_of(runtime)
+    return {
+        "object": "list",
+        "data": [version_summary(urls, v) for v in page.items],
+        "pagination": _pagination(page),
+        "meta": {"totalCount": await store.count_versions(session, chatId)},
+    }
+
+
+@router.get("/chats/{chatId}/versions/{versionId}")
+async def get_version(
+    chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, includeDefaultFiles: TrueFalse | None = None
+) -> dict[str, Any]:
+    await store.chat_for(session, caller, chatId)
+    version = await store.version_of(session, chatId, versionId)
+    body = await version_detail_view(session, runtime, version)
+    if includeDefaultFiles == "true":
+        files = with_default_files(await version_store.files_of(session, runtime.blobs, version))
+        body = {**body, "files": [{"object": "file", "name": f.path, "content": f.text(), "locked": f.locked} for f in files.entries()]}
+    return body
+
+
+@router.patch("/chats/{chatId}/versions/{versionId}")
+async def update_version(
+    chatId: str, versionId: str, body: schemas.UpdateVersion, caller: CallerDep, runtime: RuntimeDep, session: SessionDep
+) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    base = await store.version_of(session, chatId, versionId)
+    edits = [(normalise_path(f.name), f.content.encode(), f.locked) for f in body.files]
+    if not edits:
+        raise InvalidInput("files must name at least one file")
+    version = await version_store.edit_files(session, runtime.blobs, access.chat, base, edits, caller.user_id)
+    await session.commit()
+    return await version_detail_view(session, runtime, version)
+
+
+@router.post("/chats/{chatId}/versions/{versionId}/files/delete")
+async def delete_version_files(
+    chatId: str, versionId: str, body: schemas.DeleteVersionFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep
+) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    base = await store.version_of(session, chatId, versionId)
+    paths = [normalise_path(p) for p in body.filePaths]
+    if not paths:
+        raise InvalidInput("filePaths must name at least one file")
+    version = await version_store.delete_files(session, runtime.blobs, access.chat, base, paths, caller.user_id)
+    await session.commit()
+    return await version_detail_view(session, runtime, version)
+
+
+@router.post("/chats/{chatId}/versions/{versionId}/restore")
+async def restore_version(chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    base = await store.version_of(session, chatId, versionId)
+    version = await version_store.restore(session, runtime.blobs, access.chat, base, caller.user_id)
+    await session.commit()
+    return await version_detail_view(session, runtime, version)
+
+
+@router.get("/chats/{chatId}/versions/{versionId}/download")
+async def download_version(
+    chatId: str,
+    versionId: str,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    format: Literal["zip", "tarball"] = "zip",
+    includeDefaultFiles: TrueFalse | None = None,
+) -> Response:
+    await store.chat_for(session, caller, chatId)
+    version = await store.version_of(session, chatId, versionId)
+    files = await version_store.files_of(session, runtime.blobs, version)
+    if includeDefaultFiles == "true":
+        files = with_default_files(files)
+    if format == "tarball":
+        return Response(to_tarball(files), media_type="application/gzip", headers={"Content-Disposition": f'attachment; filename="{chatId}-{versionId}.tar.gz"'})
+    return Response(to_zip(files), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{chatId}-{versionId}.zip"'})
+
+
+def _pagination(page: store.Page) -> dict[str, Any]:
+    body: dict[str, Any] = {"hasMore": page.has_more}
+    if page.next_cursor is not None:
+        body["nextCursor"] = page.next_cursor
+    return body

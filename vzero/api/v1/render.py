@@ -1,0 +1,186 @@
+"""v1 views of the core objects: plain dicts shaped exactly as the v1 spec's response schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vzero.core.access import is_shareable
+from vzero.core.files import FileSet
+from vzero.core.ids import iso
+from vzero.store.tables import Chat, Message, Project, Version
+
+V1_MODEL_IDS = ("v0-auto", "v0-opus-4.7", "v0-opus-4.7-fast", "v0-mini", "v0-pro", "v0-max", "v0-max-fast")
+_EXTENSION_LANG = {"tsx": "tsx", "ts": "typescript", "jsx": "jsx", "js": "javascript", "css": "css", "json": "json", "md": "markdown", "html": "html"}
+
+
+class Urls:
+    """Builds webUrl/apiUrl/demoUrl from the server's public base URL."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+
+    def chat_web(self, chat_id: str) -> str:
+        return f"{self.base}/chats/{chat_id}"
+
+    def chat_api(self, chat_id: str) -> str:
+        return f"{self.base}/v1/chats/{chat_id}"
+
+    def message_api(self, chat_id: str, message_id: str) -> str:
+        return f"{self.base}/v1/chats/{chat_id}/messages/{message_id}"
+
+    def demo(self, chat_id: str, version_id: str) -> str:
+        return f"{self.base}/preview/{chat_id}/{version_id}/"
+
+    def screenshot(self, chat_id: str, version_id: str) -> str:
+        return f"{self.base}/preview/{chat_id}/{version_id}/__screenshot.png"
+
+    def project_api(self, project_id: str) -> str:
+        return f"{self.base}/v1/projects/{project_id}"
+
+    def project_web(self, project_id: str) -> str:
+        return f"{self.base}/projects/{project_id}"
+
+
+def version_summary(urls: Urls, version: Version) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": version.id, "object": "version", "status": version.status, "createdAt": iso(version.created_at)}
+    if version.status == "completed":
+        body["demoUrl"] = urls.demo(version.chat_id, version.id)
+    if version.screenshot:
+        body["screenshotUrl"] = urls.screenshot(version.chat_id, version.id)
+    if version.updated_at is not None:
+        body["updatedAt"] = iso(version.updated_at)
+    return body
+
+
+def file_details(files: FileSet) -> list[dict[str, Any]]:
+    return [{"object": "file", "name": f.path, "content": f.text(), "locked": f.locked} for f in files.entries()]
+
+
+def version_detail(urls: Urls, version: Version, files: FileSet) -> dict[str, Any]:
+    return {**version_summary(urls, version), "files": file_details(files)}
+
+
+def message_summary(urls: Urls, message: Message) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": message.id,
+        "object": "message",
+        "content": message.content,
+        "createdAt": iso(message.created_at),
+        "type": message.type,
+        "role": message.role,
+        "apiUrl": urls.message_api(message.chat_id, message.id),
+        "authorId": message.author_id,
+    }
+    if message.updated_at is not None:
+        body["updatedAt"] = iso(message.updated_at)
+    if message.finish_reason is not None:
+        body["finishReason"] = message.finish_reason
+    if message.parent_id is not None:
+        body["parentId"] = message.parent_id
+    if message.attachments:
+        body["attachments"] = [_attachment(a) for a in message.attachments]
+    return body
+
+
+def _attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"url": attachment["url"], "size": attachment.get("size", 0)}
+    for key in ("name", "contentType"):
+        if attachment.get(key):
+            body[key] = attachment[key]
+    return body
+
+
+def message_detail(urls: Urls, message: Message) -> dict[str, Any]:
+    return {**message_summary(urls, message), "chatId": message.chat_id}
+
+
+def _chat_common(urls: Urls, chat: Chat) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": chat.id,
+        "object": "chat",
+        "shareable": is_shareable(chat.privacy),
+        "privacy": chat.privacy,
+        "createdAt": iso(chat.created_at),
+        "favorite": chat.favorite,
+        "authorId": chat.owner_id,
+        "webUrl": urls.chat_web(chat.id),
+        "apiUrl": urls.chat_api(chat.id),
+        "metadata": dict(chat.meta or {}),
+    }
+    if chat.name is not None:
+        body["name"] = chat.name
+        body["title"] = chat.name
+    if chat.updated_at is not None:
+        body["updatedAt"] = iso(chat.updated_at)
+    if chat.project_id is not None:
+        body["projectId"] = chat.project_id
+    return body
+
+
+def chat_summary(urls: Urls, chat: Chat, latest: Version | None) -> dict[str, Any]:
+    body = _chat_common(urls, chat)
+    if latest is not None:
+        body["latestVersion"] = version_summary(urls, latest)
+    return body
+
+
+def _lang(path: str) -> str:
+    return _EXTENSION_LANG.get(path.rsplit(".", 1)[-1].lower(), "plaintext") if "." in path else "plaintext"
+
+
+def chat_detail(
+    urls: Urls,
+    chat: Chat,
+    *,
+    latest: Version | None,
+    latest_files: FileSet | None,
+    messages: list[Message],
+    writable: bool,
+) -> dict[str, Any]:
+    body = _chat_common(urls, chat)
+    if latest is not None:
+        body["latestVersion"] = version_detail(urls, latest, latest_files or FileSet())
+        if latest.status == "completed":
+            body["demo"] = urls.demo(chat.id, latest.id)
+    body["url"] = urls.chat_web(chat.id)
+    body["messages"] = [message_summary(urls, m) for m in messages]
+    if latest_files:
+        body["files"] = [{"lang": _lang(f.path), "meta": {"file": f.path}, "source": f.text()} for f in latest_files.entries()]
+    body["text"] = chat.text
+    config = chat.model_configuration or {}
+    model_configuration: dict[str, Any] = {
+        "imageGenerations": bool(config.get("imageGenerations", False)),
+        "thinking": bool(config.get("thinking", False)),
+    }
+    if config.get("modelId") in V1_MODEL_IDS:
+        model_configuration["modelId"] = config["modelId"]
+    body["modelConfiguration"] = model_configuration
+    body["permissions"] = {"write": writable}
+    return body
+
+
+def project_summary(urls: Urls, project: Project) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": project.id,
+        "object": "project",
+        "name": project.name,
+        "privacy": project.privacy,
+        "createdAt": iso(project.created_at),
+        "apiUrl": urls.project_api(project.id),
+        "webUrl": urls.project_web(project.id),
+    }
+    if project.vercel_project_id:
+        body["vercelProjectId"] = project.vercel_project_id
+    if project.updated_at is not None:
+        body["updatedAt"] = iso(project.updated_at)
+    return body
+
+
+def project_detail(urls: Urls, project: Project, chats: list[dict[str, Any]]) -> dict[str, Any]:
+    body = project_summary(urls, project)
+    if project.description is not None:
+        body["description"] = project.description
+    if project.instructions is not None:
+        body["instructions"] = project.instructions
+    body["chats"] = chats
+    return body

@@ -1,0 +1,46 @@
+"""Builds the FastAPI app: /v1, /v2, previews and /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from vzero.api import errors
+from vzero.api.limits import BodyLimit
+from vzero.api.v1 import router as v1_router
+from vzero.config import Settings
+from vzero.runtime import Runtime
+from vzero.startup import start_runtime, stop_runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = Runtime.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await start_runtime(runtime)
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await stop_runtime(runtime)
+
+    app = FastAPI(title="vzero", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.ready = False
+    errors.install(app)
+    app.include_router(v1_router.router, prefix="/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        if not app.state.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app

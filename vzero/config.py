@@ -1,0 +1,92 @@
+"""All of vzero's settings, read from VZERO_* environment variables (and the providers' standard ones)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed settings; pass an instance to `create_app` so tests can build their own."""
+
+    model_config = SettingsConfigDict(env_prefix="VZERO_", extra="ignore", populate_by_name=True)
+
+    # --- server and storage -------------------------------------------------------------
+    data_dir: Path = Path("./vzero-data")
+    database_url: str | None = None
+    public_url: str | None = None  # base URL used in webUrl/apiUrl/demoUrl; default http://host:port
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None  # bootstrap key of the default user
+    secret_key: str | None = None  # encrypts env vars at rest; generated into data_dir when unset
+
+    # --- rate limits (per API key, sliding one-minute window) ---------------------------
+    rate_limit_per_minute: int = 600
+    daily_message_limit: int = 1000
+
+    # --- model provider ----------------------------------------------------------------
+    provider: Literal["openai", "anthropic"] | None = None
+    model: str | None = None
+    # JSON object mapping v0 model ids to provider model names, e.g. {"v0-mini": "gpt-4o-mini"}
+    model_map: dict[str, str] = Field(default_factory=dict)
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "VZERO_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "VZERO_OPENAI_BASE_URL"))
+    anthropic_api_key: str | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "VZERO_ANTHROPIC_API_KEY"))
+    anthropic_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "VZERO_ANTHROPIC_BASE_URL"))
+    provider_timeout: float = 600.0  # seconds for a whole model call
+    provider_connect_timeout: float = 10.0
+    provider_first_token_timeout: float = 120.0
+    provider_retries: int = 2  # retries on transient errors before any text is streamed
+    max_output_tokens: int = 16000
+    context_file_budget_chars: int = 120_000  # current files sent to the model in full up to this size
+    # JSON object of credit rates per million tokens, per provider model: {"gpt-4o": {"input": 2.5, "output": 10}}
+    credit_rates: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    # --- untrusted input ---------------------------------------------------------------
+    allow_private_urls: bool = False
+    fetch_timeout: float = 20.0  # seconds for one URL fetch, body included
+    fetch_max_bytes: int = 50 * 1024 * 1024
+    fetch_max_redirects: int = 5
+    max_request_bytes: int = 20 * 1024 * 1024
+    max_files: int = 2000
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_total_file_bytes: int = 100 * 1024 * 1024
+    archive_max_members: int = 5000
+    archive_max_member_bytes: int = 10 * 1024 * 1024
+    archive_max_total_bytes: int = 200 * 1024 * 1024
+
+    # --- preview -----------------------------------------------------------------------
+    auto_fix: bool = False
+    auto_fix_attempts: int = 2
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        """Accept the usual spellings and pick the async driver each backend needs."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value[len("sqlite:///"):]
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: VZERO_DATABASE_URL, else SQLite inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'vzero.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """Public base URL of this server, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,31 @@
+"""What a running server holds: settings, database, blob store and the long-lived services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vzero.config import Settings
+from vzero.ratelimit import RateLimiter
+from vzero.store.blobs import BlobStore
+from vzero.store.db import Database
+
+
+@dataclass
+class Runtime:
+    """Built once per app in its lifespan; routers reach it through `api.deps`."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore = field(default_factory=BlobStore)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Services added by later layers (generation manager, preview builder, hooks) live here by name.
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url),
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+        )

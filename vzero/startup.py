@@ -1,0 +1,22 @@
+"""Opening and closing a runtime: migrate, bootstrap the default user, recover from a crash."""
+
+from __future__ import annotations
+
+import logging
+
+from vzero.runtime import Runtime
+from vzero.store.users import ensure_default_user
+
+log = logging.getLogger("vzero")
+
+
+async def start_runtime(runtime: Runtime) -> None:
+    runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await runtime.db.open()
+    async with runtime.db.session() as session:
+        await ensure_default_user(session)
+        await session.commit()
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    await runtime.db.close()
