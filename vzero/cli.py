@@ -1,0 +1,60 @@
+"""The `vzero` command: serve the API, manage keys, chat from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from vzero.config import Settings
+
+app = typer.Typer(help="vzero: a self-hosted AI app builder that speaks the v0 Platform API.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Interface to bind (default VZERO_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port to listen on (default VZERO_PORT or 8000)."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
+) -> None:
+    """Start the API server (v1 at /v1, v2 at /v2, previews, /healthz)."""
+    import uvicorn
+
+    from vzero.app import create_app
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option(..., "--name", help="Name of the new user (and of its key)."),
+    team: str = typer.Option(None, "--team", help="Team id: users of one team share team chats and projects."),
+    email: str = typer.Option(None, "--email", help="Email shown by GET /v1/user."),
+) -> None:
+    """Create a user with a new API key; the key is printed once, as the last line."""
+    from vzero.startup import start_runtime, stop_runtime
+    from vzero.runtime import Runtime
+    from vzero.store.users import create_user_with_key
+
+    async def create() -> str:
+        runtime = Runtime.from_settings(Settings())
+        await start_runtime(runtime)
+        try:
+            async with runtime.db.session() as session:
+                new = await create_user_with_key(session, name, email=email, team_id=team)
+                await session.commit()
+            return f"{new.user_id}\n{new.key}"
+        finally:
+            await stop_runtime(runtime)
+
+    user_id, key = asyncio.run(create()).split("\n")
+    typer.echo(f"Created user {user_id} ({name}). Keep this key: it is not shown again.")
+    typer.echo(key)
+
+
+if __name__ == "__main__":
+    app()
