@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from vzero.engine.manager import GenerationManager, recover_interrupted
 from vzero.runtime import Runtime
 from vzero.store.users import ensure_default_user
 
@@ -16,7 +17,12 @@ async def start_runtime(runtime: Runtime) -> None:
     async with runtime.db.session() as session:
         await ensure_default_user(session)
         await session.commit()
+    await recover_interrupted(runtime)
+    runtime.services["generations"] = GenerationManager(runtime)
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    generations = runtime.services.pop("generations", None)
+    if generations is not None:
+        await generations.shutdown()
     await runtime.db.close()

@@ -101,7 +101,9 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(32))
     content: Mapped[str] = mapped_column(Text, default="")
-    parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    raw: Mapped[str | None] = mapped_column(Text)  # the model's whole reply, as it wrote it
+    parts: Mapped[list[Any]] = mapped_column(JSON, default=list)  # v2 typed parts, in order
+    experimental_content: Mapped[list[Any] | None] = mapped_column(JSON)  # v1 content AST
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # running -> completed | failed | stopped; user messages are completed at once
     status: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,53 @@
+"""Server-sent events from a generation's log; each dialect overrides only how an event is rendered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from vzero.engine.events import Event
+from vzero.engine.generation import Generation
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def frame(payload: Any) -> bytes:
+    return b"data: " + _dumps(payload).encode() + b"\n\n"
+
+
+class EventStream:
+    """Renders a generation's events as SSE bytes; subclasses implement `opening`, `render` and `closing`."""
+
+    def opening(self) -> Iterable[bytes]:
+        return ()
+
+    def render(self, event: Event) -> bytes:
+        raise NotImplementedError
+
+    def closing(self) -> Iterable[bytes]:
+        return ()
+
+    async def body(self, generation: Generation | None, start: int = 0) -> AsyncIterator[bytes]:
+        for chunk in self.opening():
+            yield chunk
+        if generation is not None:
+            # Everything already in the log goes out as one write; so does each burst that arrives together.
+            pending: list[bytes] = []
+            async for event in generation.follow(start):
+                pending.append(self.render(event))
+                if len(generation.events) > start + len(pending) and len(pending) < 256:
+                    continue
+                start += len(pending)
+                yield b"".join(pending)
+                pending = []
+            if pending:
+                yield b"".join(pending)
+        for chunk in self.closing():
+            yield chunk
+
+    def response(self, generation: Generation | None, start: int = 0) -> StreamingResponse:
+        return StreamingResponse(self.body(generation, start), media_type="text/event-stream", headers=SSE_HEADERS)

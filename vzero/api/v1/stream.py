@@ -1,0 +1,30 @@
+"""The v1 stream: a `chat` event, `delta` events that build `experimental_content`, then `[DONE]`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from vzero.api.sse import EventStream, frame
+from vzero.engine.events import Changed, Ended, Event
+
+
+class V1Stream(EventStream):
+    def __init__(self, chat: dict[str, Any], replay: list[Any] | None = None) -> None:
+        self.chat = chat
+        self.replay = replay  # a finished message: its whole content as one delta
+
+    def opening(self) -> Iterable[bytes]:
+        yield frame(self.chat)
+        if self.replay:
+            yield frame({"delta": {"_t": "a", **{str(i): [node] for i, node in enumerate(self.replay)}}})
+
+    def render(self, event: Event) -> bytes:
+        if isinstance(event, Changed):
+            return b"".join(frame({"delta": d}) for d in event.v1)
+        if isinstance(event, Ended) and event.status != "completed":
+            return frame({"type": "error", "error": {"type": event.status, "message": event.error or event.status}, "finishReason": event.finish_reason})
+        return b""
+
+    def closing(self) -> Iterable[bytes]:
+        yield b"data: [DONE]\n\n"

@@ -1,0 +1,69 @@
+"""v1 `experimental_content`: the message as a v0 content AST, with deltas as the v1 stream sends them.
+
+The AST is `[[0, [node, ...]]]`; a node is `["p", {}, text]`, `["Codeblock", {"lang", "file"}, code]` or
+`["AssistantMessageContentPart", {"part": {...}}]`. Text grows through v0's append delta
+`[[0, 1, i, 2, "more"], 9, 9]`; new nodes arrive as jsondiffpatch array inserts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Delta = Any
+
+
+class ContentBuilder:
+    """Builds the v1 AST of one assistant message and the delta of each change."""
+
+    def __init__(self) -> None:
+        self.content: list[Any] = []
+        self._nodes: list[Any] = []
+        self._open: int | None = None  # index of the node whose string still grows
+
+    def _start(self) -> list[Delta]:
+        if self.content:
+            return []
+        self.content.append([0, self._nodes])
+        return [{"_t": "a", "0": [[0, []]]}]
+
+    def _insert(self, node: list[Any], grows: bool) -> list[Delta]:
+        deltas = self._start()
+        index = len(self._nodes)
+        self._nodes.append(node)
+        self._open = index if grows else None
+        deltas.append({"_t": "a", "0": {"_t": "a", "1": {"_t": "a", str(index): [_copy(node)]}}})
+        return deltas
+
+    def _append(self, text: str) -> list[Delta]:
+        assert self._open is not None
+        node = self._nodes[self._open]
+        node[2] += text
+        return [[[0, 1, self._open, 2, text], 9, 9]]
+
+    def text(self, text: str) -> list[Delta]:
+        if self._open is not None and self._nodes[self._open][0] == "p":
+            return self._append(text)
+        return self._insert(["p", {}, text], grows=True)
+
+    def file_start(self, path: str, lang: str) -> list[Delta]:
+        return self._insert(["Codeblock", {"lang": lang or "plaintext", "file": path}, ""], grows=True)
+
+    def file_text(self, text: str) -> list[Delta]:
+        if self._open is None or self._nodes[self._open][0] != "Codeblock":
+            return []
+        return self._append(text)
+
+    def file_end(self) -> None:
+        self._open = None
+
+    def thinking(self, thought: str, duration_s: float) -> list[Delta]:
+        part = {"type": "task-thinking-v1", "parts": [{"type": "thinking-end", "duration": round(duration_s, 3), "thought": thought}]}
+        return self._insert(["AssistantMessageContentPart", {"part": part}], grows=False)
+
+    def note(self, text: str) -> list[Delta]:
+        """A line of its own (a deleted or moved file, a skipped locked file)."""
+        return self._insert(["p", {}, text], grows=False)
+
+
+def _copy(node: list[Any]) -> list[Any]:
+    return [node[0], dict(node[1]), *node[2:]]

@@ -1,0 +1,235 @@
+"""Starts, tracks, stops and stores generations: one at a time per chat, each outliving its request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from vzero.core.ids import new_id, utcnow
+from vzero.core.parser import parse_complete
+from vzero.engine import attachments as attachment_inputs
+from vzero.engine.generation import Generation, Outcome
+from vzero.engine.prompt import PromptInput, build_request
+from vzero.engine.usage import credits, rates_for
+from vzero.errors import Conflict
+from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
+from vzero.runtime import Runtime
+from vzero.store import chats as chat_store
+from vzero.store.tables import Chat, Message, Project, UsageEvent, Version
+from vzero.store.versions import ensure_idle, files_of
+
+log = logging.getLogger("vzero.engine")
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One request for a generation, in dialect-neutral terms."""
+
+    message: str
+    author_id: str
+    attachments: tuple[str, ...] = ()
+    model_id: str | None = None
+    thinking: bool = False
+    system: str | None = None
+    message_type: str = "message"  # fix-with-v0 / auto-fix-with-v0 focus the model on an error
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The rows a new generation created, and the generation itself."""
+
+    generation: Generation
+    user_message_id: str
+    message_id: str
+    version_id: str
+
+
+class GenerationManager:
+    """The process's running generations by message and by chat."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.by_message: dict[str, Generation] = {}
+        self._busy_chats: set[str] = set()
+        self._provider: Provider | None = None
+
+    def provider(self) -> Provider:
+        """The configured provider, built on first use (ProviderNotConfigured says what to set)."""
+        if self._provider is None:
+            self._provider = get_provider(self.runtime.settings)
+        return self._provider
+
+    def running(self, message_id: str) -> Generation | None:
+        generation = self.by_message.get(message_id)
+        return generation if generation is not None and not generation.done else None
+
+    async def start(self, chat: Chat, ask: Ask) -> Started:
+        """Create the user message, the assistant message and a pending version, then generate in the background."""
+        provider = self.provider()
+        if chat.id in self._busy_chats:
+            raise Conflict("A generation is already running in this chat; wait for it to finish or stop it")
+        self._busy_chats.add(chat.id)
+        try:
+            return await self._start(chat, ask, provider)
+        except BaseException:
+            self._busy_chats.discard(chat.id)
+            raise
+
+    async def _start(self, chat: Chat, ask: Ask, provider: Provider) -> Started:
+        runtime = self.runtime
+        settings = runtime.settings
+        resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), provider.supports_images)
+        async with runtime.db.session() as session:
+            chat = await session.get(Chat, chat.id) or chat
+            await ensure_idle(session, chat)
+            base = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
+            files = await files_of(session, runtime.blobs, base) if base is not None else None
+            project = await session.get(Project, chat.project_id) if chat.project_id else None
+            history = _history(await chat_store.messages_of(session, chat.id))
+            model = resolve_model(settings, ask.model_id)
+            request, shown = build_request(
+                PromptInput(
+                    model=model,
+                    files=files if files is not None else _empty(),
+                    history=history,
+                    message=ask.message,
+                    chat_system=ask.system or chat.system,
+                    project_instructions=project.instructions if project else None,
+                    images=tuple(resolved.images),
+                    text_attachments=tuple(resolved.texts),
+                    fix_error=ask.message_type in ("fix-with-v0", "auto-fix-with-v0"),
+                    thinking=ask.thinking,
+                    max_output_tokens=settings.max_output_tokens,
+                    file_budget_chars=settings.context_file_budget_chars,
+                )
+            )
+            user = await chat_store.add_message(
+                session, chat, role="user", content=ask.message, type=ask.message_type, author_id=ask.author_id,
+                attachments=resolved.records,
+            )
+            assistant = await chat_store.add_message(
+                session, chat, role="assistant", status="running", parent_id=user.id, model_id=ask.model_id or model,
+            )
+            version = await chat_store.add_version(
+                session, runtime.blobs, chat, None, status="pending", message_id=assistant.id, parent_id=base.id if base else None
+            )
+            assistant.version_id = version.id
+            if not chat.text:
+                chat.text = ask.message
+            if not chat.name:
+                chat.name = _title(ask.message)
+            await session.commit()
+        generation = Generation(
+            chat_id=chat.id, message_id=assistant.id, version_id=version.id, request=request,
+            base_files=files if files is not None else _empty(), provider=provider, files_read=shown,
+        )
+        generation.owner_id = ask.author_id  # type: ignore[attr-defined]
+        self.by_message[assistant.id] = generation
+        generation.start(self._store)
+        return Started(generation, user.id, assistant.id, version.id)
+
+    async def _store(self, generation: Generation, outcome: Outcome) -> None:
+        """Write the outcome in one transaction: the message, the version and the usage ledger."""
+        runtime = self.runtime
+        try:
+            async with runtime.db.session() as session:
+                chat = await session.get(Chat, generation.chat_id)
+                message = await session.get(Message, generation.message_id)
+                version = await session.get(Version, generation.version_id)
+                if chat is None or message is None or version is None:
+                    return  # the chat was deleted meanwhile
+                tally = outcome.tally
+                cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
+                now = utcnow()
+                message.status = outcome.status
+                message.finish_reason = outcome.finish_reason
+                message.error = outcome.error
+                message.content = outcome.content
+                message.raw = outcome.raw
+                message.parts = outcome.parts
+                message.experimental_content = outcome.experimental_content
+                message.input_tokens, message.output_tokens = tally.input, tally.output
+                message.cache_read_tokens, message.cache_write_tokens = tally.cache_read, tally.cache_write
+                message.credits = cost
+                message.updated_at = now
+                # A failed or stopped version keeps what was written so far, but never becomes the latest.
+                await chat_store.finish_version(
+                    session, runtime.blobs, chat, version, outcome.files, "completed" if outcome.status == "completed" else "failed"
+                )
+                if tally.total:
+                    session.add(UsageEvent(
+                        id=new_id(), user_id=getattr(generation, "owner_id", chat.owner_id), chat_id=chat.id, message_id=message.id,
+                        type="message", model=generation.request.model, input_tokens=tally.input, output_tokens=tally.output,
+                        cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write, credits=cost["total"], created_at=now,
+                    ))
+                await session.commit()
+            hooks = runtime.services.get("hooks")
+            if hooks is not None:
+                hooks.emit("message.finished", chat_id=generation.chat_id, message_id=generation.message_id)
+        finally:
+            self._busy_chats.discard(generation.chat_id)
+            # Keep finished generations briefly so a late `resume` can still replay them from memory.
+            asyncio.get_running_loop().call_later(60, self.by_message.pop, generation.message_id, None)
+
+    async def stop(self, message_id: str) -> bool:
+        generation = self.running(message_id)
+        if generation is None:
+            return False
+        generation.stop()
+        await asyncio.wait([generation.task], timeout=10) if generation.task else None
+        return True
+
+    async def shutdown(self) -> None:
+        """Stop what runs (each stores itself as stopped), then close the provider."""
+        running = [g for g in self.by_message.values() if not g.done]
+        for generation in running:
+            generation.stop()
+        if running:
+            await asyncio.wait([g.task for g in running if g.task], timeout=15)
+        if self._provider is not None:
+            await self._provider.aclose()
+
+
+async def recover_interrupted(runtime: Runtime) -> int:
+    """After a crash: generations that were running are failed; the last completed version stays the latest."""
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(Message.id).where(Message.status == "running"))).scalars().all()
+        if rows:
+            now = utcnow()
+            note = "The server stopped while this reply was being generated; nothing it wrote was kept."
+            await session.execute(
+                update(Message).where(Message.id.in_(rows)).values(status="failed", finish_reason="error", error=note, content=note, updated_at=now)
+            )
+        await session.execute(update(Version).where(Version.status == "pending").values(status="failed", updated_at=utcnow()))
+        await session.commit()
+    if rows:
+        log.warning("marked %d interrupted generation(s) as failed", len(rows))
+    return len(rows)
+
+
+def _empty() -> Any:
+    from vzero.core.files import FileSet
+
+    return FileSet()
+
+
+def _history(messages: list[Message]) -> tuple[ChatTurn, ...]:
+    """Earlier turns; assistant replies shortened to their prose and the list of files they wrote."""
+    turns: list[ChatTurn] = []
+    for message in messages:
+        if message.role == "user":
+            turns.append(ChatTurn(role="user", text=message.content))
+        elif message.status == "completed" and message.raw:
+            parsed = parse_complete(message.raw)
+            written = "".join(f"\n[wrote {f.path}]" for f in parsed.files)
+            turns.append(ChatTurn(role="assistant", text=(parsed.text.strip() + written).strip() or "(done)"))
+    return tuple(turns)
+
+
+def _title(message: str) -> str:
+    first = " ".join(message.split())[:80]
+    return first if len(first) < 80 else first[:77] + "..."
