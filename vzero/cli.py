@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import typer
 
@@ -54,6 +55,21 @@ def keys_create(
     user_id, key = asyncio.run(create()).split("\n")
     typer.echo(f"Created user {user_id} ({name}). Keep this key: it is not shown again.")
     typer.echo(key)
+
+
+@app.command()
+def chat(
+    prompt: str = typer.Argument(..., help="What to build or change."),
+    chat_id: str = typer.Option(None, "--chat", help="Continue this chat instead of creating one."),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder to write the version's files into (default ./vzero-<chat id>)."),
+    model: str = typer.Option(None, "--model", help="v0 model id (mapped by VZERO_MODEL_MAP) or provider model."),
+    thinking: bool = typer.Option(False, "--thinking", help="Ask the model to think first."),
+) -> None:
+    """Generate from the terminal: stream the reply live, then write the new version's files to a folder."""
+    from vzero.terminal import run_chat
+
+    code = asyncio.run(run_chat(Settings(), prompt, chat_id=chat_id, out=out, model_id=model, thinking=thinking))
+    raise typer.Exit(code)
 
 
 if __name__ == "__main__":
