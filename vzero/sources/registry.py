@@ -1,0 +1,190 @@
+"""Importing a shadcn-style registry item and, recursively, the registry items it depends on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vzero.config import Settings
+from vzero.errors import PayloadTooLarge, SourceError
+from vzero.sources._types import ImportedFile
+from vzero.sources.fetch import SafeFetcher, display_url, parse_url
+from vzero.sources.filters import safe_relative_path, select_files
+
+MAX_REGISTRY_ITEMS = 50  # items fetched for one import, the requested one included
+MAX_REGISTRY_DEPTH = 8  # dependency chain length below the requested item
+MAX_PARALLEL_FETCHES = 6
+
+# Where a file without `target` goes, by its type (or its item's type), as the shadcn CLI places them.
+TYPE_DIRECTORIES = {
+    "registry:ui": "components/ui",
+    "registry:component": "components",
+    "registry:block": "components",
+    "registry:example": "components",
+    "registry:lib": "lib",
+    "registry:hook": "hooks",
+}
+_ITEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_NPM_NAME = re.compile(r"(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*")
+
+
+class RegistryFile(BaseModel):
+    """One file of a registry item."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    path: str = Field(min_length=1, max_length=1024)
+    content: str | None = None
+    type: str | None = None
+    target: str | None = Field(default=None, max_length=1024)
+
+
+class RegistryItem(BaseModel):
+    """A registry item as the shadcn CLI reads it (`registry-item.json`); unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=128)
+    type: str | None = None
+    files: list[RegistryFile] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    devDependencies: list[str] = Field(default_factory=list)  # noqa: N815 - the registry's own spelling
+    registryDependencies: list[str] = Field(default_factory=list)  # noqa: N815
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    url: str
+    item: RegistryItem
+
+
+async def import_registry(url: str, settings: Settings, fetcher: SafeFetcher | None = None) -> list[ImportedFile]:
+    """The files of a registry item and of its registryDependencies, placed where the shadcn CLI would put them."""
+    fetcher = fetcher or SafeFetcher(settings)
+    root = str(parse_url(url))
+    items = await _resolve(root, fetcher)
+    files: dict[str, ImportedFile] = {}
+    for fetched in items:
+        for file in fetched.item.files:
+            path = _place(fetched, file)
+            if path not in files:  # the requested item wins over its dependencies, earlier over later
+                files[path] = ImportedFile(path, (file.content or "").encode("utf-8"))
+    manifest = _package_json(items)
+    if manifest is not None and "package.json" not in files:
+        files["package.json"] = ImportedFile("package.json", manifest)
+    return select_files(files.values(), settings)
+
+
+async def _resolve(root: str, fetcher: SafeFetcher) -> list[_Fetched]:
+    """Fetch the item and its dependencies breadth-first; each URL once (cycles end there), within the limits."""
+    seen = {root}
+    level = [root]
+    items: list[_Fetched] = []
+    gate = asyncio.Semaphore(MAX_PARALLEL_FETCHES)
+
+    async def fetch(url: str) -> _Fetched:
+        async with gate:
+            return await _fetch_item(url, fetcher)
+
+    for depth in range(MAX_REGISTRY_DEPTH + 2):
+        if not level:
+            return items
+        if depth > MAX_REGISTRY_DEPTH:
+            raise SourceError(
+                f"The registry dependencies of {display_url(root)} nest deeper than {MAX_REGISTRY_DEPTH} levels"
+            )
+        fetched = await asyncio.gather(*(fetch(u) for u in level))
+        items.extend(fetched)
+        level = []
+        for parent in fetched:
+            for dependency in parent.item.registryDependencies:
+                dep_url = _dependency_url(parent, dependency)
+                if dep_url in seen:
+                    continue
+                seen.add(dep_url)
+                if len(seen) > MAX_REGISTRY_ITEMS:
+                    raise PayloadTooLarge(
+                        f"{display_url(root)} pulls in more than {MAX_REGISTRY_ITEMS} registry items"
+                    )
+                level.append(dep_url)
+    return items
+
+
+async def _fetch_item(url: str, fetcher: SafeFetcher) -> _Fetched:
+    fetched = await fetcher.fetch(url, accept="application/json")
+    shown = display_url(url)
+    try:
+        data = json.loads(fetched.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"The registry item at {shown} is not valid JSON ({exc})") from None
+    try:
+        item = RegistryItem.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'item'}: {error['msg']}" for error in exc.errors()[:5]
+        )
+        raise SourceError(f"The registry item at {shown} does not have the expected shape: {problems}") from None
+    for file in item.files:
+        if file.content is None:
+            raise SourceError(
+                f"The registry item at {shown} has no content for {file.path!r}; point to a built item"
+                " (the JSON that `shadcn build` writes), not to the registry's source index"
+            )
+    return _Fetched(url, item)
+
+
+def _dependency_url(parent: _Fetched, dependency: str) -> str:
+    """A dependency's URL: full URLs as given, bare names as `<name>.json` beside the item that needs them."""
+    if dependency.startswith(("http://", "https://")):
+        return str(parse_url(dependency))
+    if dependency.startswith("@"):
+        raise SourceError(
+            f"The registry item {parent.item.name!r} depends on {dependency!r}, a namespaced registry;"
+            " only plain names and full URLs can be resolved"
+        )
+    if not _ITEM_NAME.fullmatch(dependency) or ".." in dependency:
+        raise SourceError(f"The registry item {parent.item.name!r} has an invalid dependency {dependency[:120]!r}")
+    return str(httpx.URL(parent.url).join(f"{dependency}.json"))
+
+
+def _place(fetched: _Fetched, file: RegistryFile) -> str:
+    """Where one registry file lands in the project."""
+    source = safe_relative_path(file.path)
+    if file.target:
+        return safe_relative_path(file.target.removeprefix("~/"))
+    kind = file.type or fetched.item.type or ""
+    base = source.rsplit("/", 1)[-1]
+    if kind == "registry:page":
+        return safe_relative_path(f"app/{fetched.item.name}/{base}")
+    if kind == "registry:file":
+        raise SourceError(f"The registry file {file.path!r} of {fetched.item.name!r} has type registry:file but no target")
+    return f"{TYPE_DIRECTORIES.get(kind, 'components')}/{base}"
+
+
+def _package_json(items: list[_Fetched]) -> bytes | None:
+    """A package.json listing the npm packages the items need, or None when they need none."""
+    sections: dict[str, dict[str, str]] = {"dependencies": {}, "devDependencies": {}}
+    for fetched in items:
+        for section, specs in (("dependencies", fetched.item.dependencies), ("devDependencies", fetched.item.devDependencies)):
+            for spec in specs:
+                name, version = _split_spec(spec, fetched.item.name)
+                sections[section].setdefault(name, version)
+    if not sections["dependencies"] and not sections["devDependencies"]:
+        return None
+    manifest: dict[str, object] = {"name": items[0].item.name.lower(), "private": True}
+    manifest.update({key: dict(sorted(value.items())) for key, value in sections.items() if value})
+    return (json.dumps(manifest, indent=2) + "\n").encode()
+
+
+def _split_spec(spec: str, item: str) -> tuple[str, str]:
+    """`@radix-ui/react-slot@^1.2` → ("@radix-ui/react-slot", "^1.2"); no version means "latest"."""
+    at = spec.find("@", 1)
+    name, version = (spec[:at], spec[at + 1 :]) if at > 0 else (spec, "latest")
+    if not _NPM_NAME.fullmatch(name) or len(name) > 214 or not version or len(version) > 100 or any(c.isspace() for c in version):
+        raise SourceError(f"The registry item {item!r} lists an invalid npm dependency {spec[:120]!r}")
+    return name, version
