@@ -1,12 +1,24 @@
-"""Turns an init request (files, repo, registry, zip, template) into the files of a chat's first version."""
+"""Turns an import request (files, repo, registry, zip, template) into the files of a chat's first version.
+
+Shared by v1 `chats.init` and v2 `createFromFiles/Zip/Repo`: each source module reads untrusted input
+within the configured limits; this module picks the source and applies `lockAllFiles`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from vzero.core.files import FileEntry, FileSet, normalise_path
+from vzero.core.files import FileEntry, FileSet
 from vzero.errors import InvalidInput, PayloadTooLarge
 from vzero.runtime import Runtime
+from vzero.sources import ImportedFile
+from vzero.sources.archives import import_archive
+from vzero.sources.fetch import SafeFetcher
+from vzero.sources.files import import_inline_files
+from vzero.sources.registry import import_registry
+from vzero.sources.repo import import_repo
+from vzero.sources.templates import load_template
 
 
 def check_limits(runtime: Runtime, files: FileSet) -> FileSet:
@@ -21,20 +33,50 @@ def check_limits(runtime: Runtime, files: FileSet) -> FileSet:
     return files
 
 
+def to_file_set(runtime: Runtime, imported: Iterable[ImportedFile], lock_all: bool = False) -> FileSet:
+    entries: dict[str, FileEntry] = {}
+    for item in imported:
+        if item.path in entries:
+            raise InvalidInput(f"The import names {item.path} twice")
+        entries[item.path] = FileEntry(item.path, item.content, lock_all or item.locked)
+    return check_limits(runtime, FileSet(entries.values()))
+
+
+async def inline_files(runtime: Runtime, files: Sequence[Mapping[str, Any]]) -> FileSet:
+    """Files given inline (`content`) or by `url` (http(s) through the safe fetcher, or a data: URI)."""
+    if len(files) > runtime.settings.max_files:
+        raise PayloadTooLarge(f"{len(files)} files is more than the limit of {runtime.settings.max_files} (VZERO_MAX_FILES)")
+    imported = await import_inline_files(list(files), SafeFetcher(runtime.settings), runtime.settings)
+    return to_file_set(runtime, imported)
+
+
+async def from_repo(runtime: Runtime, url: str, branch: str | None, lock_all: bool = False) -> FileSet:
+    return to_file_set(runtime, await import_repo(url, branch, runtime.settings), lock_all)
+
+
+async def from_zip(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
+    return to_file_set(runtime, await import_archive(url, runtime.settings), lock_all)
+
+
+async def from_registry(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
+    return to_file_set(runtime, await import_registry(url, runtime.settings), lock_all)
+
+
+def from_template(runtime: Runtime, template_id: str) -> FileSet:
+    return to_file_set(runtime, load_template(template_id))
+
+
 async def import_files_for_init(runtime: Runtime, body: Any) -> FileSet:
-    """The files an init body describes, within the configured limits."""
+    """The files a v1 init body describes."""
+    lock_all = bool(getattr(body, "lockAllFiles", False))
     if body.type == "files":
-        entries = []
-        seen: set[str] = set()
-        for item in body.files:
-            path = normalise_path(item.name)
-            if path in seen:
-                raise InvalidInput(f"files names {path} twice")
-            seen.add(path)
-            if hasattr(item, "content"):
-                content = item.content.encode()
-            else:
-                raise InvalidInput("files given by url are not supported yet")
-            entries.append(FileEntry(path, content, bool(item.locked)))
-        return check_limits(runtime, FileSet(entries))
-    raise InvalidInput(f"init type {body.type!r} is not supported yet")
+        return await inline_files(runtime, [f.model_dump(exclude_none=True) for f in body.files])
+    if body.type == "repo":
+        return await from_repo(runtime, body.repo.url, body.repo.branch, lock_all)
+    if body.type == "zip":
+        return await from_zip(runtime, body.zip.url, lock_all)
+    if body.type == "registry":
+        return await from_registry(runtime, body.registry.url, lock_all)
+    if body.type == "template":
+        return from_template(runtime, body.templateId)
+    raise InvalidInput(f"Unknown init type {body.type!r}")
