@@ -47,6 +47,8 @@ async def _respond(runtime: Runtime, session: Any, chat: Chat, started: Started,
     session.expire_all()  # the generation wrote through its own session
     chat = await session.get(Chat, chat_id)
     detail = await chat_detail_view(session, runtime, store.ChatAccess(chat, None, writable))
+    # A stream can last minutes: give the connection back to the pool now, not when the stream ends.
+    await session.close()
     if mode == "experimental_stream":
         return V1Stream(detail).response(started.generation)
     return detail
@@ -98,6 +100,7 @@ async def resume_message(chatId: str, messageId: str, caller: CallerDep, runtime
     if message.role != "assistant":
         raise Conflict("Only an assistant message has a stream to resume")
     detail = await chat_detail_view(session, runtime, access)
+    await session.close()  # the stream may outlive the pool's patience
     generation = manager_of(runtime).by_message.get(messageId)
     if generation is not None:
         return V1Stream(detail).response(generation)  # from its start, live
