@@ -7,7 +7,7 @@ import time
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vzero.core.access import Principal, can_read, can_write
+from vzero.core.access import PROJECT_PRIVACY, Principal, can_read, can_write
 from vzero.core.ids import new_id, utcnow
 from vzero.crypto import SecretBox
 from vzero.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -89,3 +89,87 @@ async def env_var_of(session: AsyncSession, project_id: str, env_var_id: str) ->
     if row is None or row.project_id != project_id:
         raise NotFound(f"Environment variable not found: {env_var_id}")
     return row
+
+
+def check_privacy(principal: Principal, privacy: str) -> None:
+    """A project is private, or shared with the owner's team when the owner has one."""
+    if privacy not in PROJECT_PRIVACY:
+        raise InvalidInput(f"privacy must be one of {', '.join(PROJECT_PRIVACY)}")
+    if privacy == "team" and principal.team_id is None:
+        raise InvalidInput("privacy team needs a team: this key's user belongs to none (create one with 'vzero keys create --team TEAM')")
+
+
+async def create_project(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    name: str,
+    privacy: str = "private",
+    description: str | None = None,
+    instructions: str | None = None,
+    icon: str | None = None,
+) -> Project:
+    check_privacy(principal, privacy)
+    now = utcnow()
+    project = Project(
+        id=new_id(), owner_id=principal.user_id, name=name, description=description, instructions=instructions,
+        icon=icon, privacy=privacy, created_at=now, updated_at=now,
+    )
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def readable_chats_of(session: AsyncSession, principal: Principal, project_id: str) -> list[Chat]:
+    """The project's chats the caller may read, most recently updated first."""
+    rows = await session.execute(
+        select(Chat, User.team_id).join(User, User.id == Chat.owner_id).where(Chat.project_id == project_id).order_by(Chat.updated_at.desc(), Chat.id.desc())
+    )
+    return [chat for chat, team in rows.all() if can_read(principal, chat.owner_id, team, chat.privacy)]
+
+
+async def remove_project(session: AsyncSession, project: Project, *, delete_chats: bool) -> None:
+    """Delete a project; with delete_chats the owner's chats in it go too, other users' chats are only unlinked."""
+    from vzero.store.chats import set_project
+    from vzero.store.versions import ensure_idle
+
+    if delete_chats:
+        chats = await chats_of(session, project.id)
+        foreign = [c.id for c in chats if c.owner_id != project.owner_id]
+        if foreign:
+            await set_project(session, foreign, None)
+        for chat in chats:
+            if chat.owner_id == project.owner_id:
+                await ensure_idle(session, chat)
+    await delete_project(session, project, delete_chats=delete_chats)
+
+
+def _pick(rows: list[EnvVar], ids: list[str]) -> dict[str, EnvVar]:
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("The request names the same environment variable id twice")
+    by_id = {r.id: r for r in rows}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise NotFound(f"Environment variable not found: {missing[0]}")
+    return by_id
+
+
+async def update_env_vars(session: AsyncSession, box: SecretBox, project: Project, changes: list[tuple[str, str]]) -> list[EnvVar]:
+    """New values for existing variables, by id; all or nothing."""
+    by_id = _pick(await env_vars_of(session, project.id), [i for i, _ in changes])
+    stamp = now_ms()
+    for env_id, value in changes:
+        by_id[env_id].value_encrypted = box.encrypt(value)
+        by_id[env_id].updated_at = stamp
+    project.updated_at = utcnow()
+    await session.flush()
+    return [by_id[i] for i, _ in changes]
+
+
+async def delete_env_vars(session: AsyncSession, project: Project, ids: list[str]) -> list[str]:
+    """Delete variables by id; all or nothing."""
+    _pick(await env_vars_of(session, project.id), ids)
+    if ids:
+        await session.execute(delete(EnvVar).where(EnvVar.project_id == project.id, EnvVar.id.in_(ids)))
+        project.updated_at = utcnow()
+    return ids

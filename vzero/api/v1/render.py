@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+from dataclasses import dataclass
 from typing import Any
 
 from vzero.core.access import is_shareable
 from vzero.core.files import FileSet
 from vzero.core.ids import iso
-from vzero.store.tables import Chat, Message, Project, Version
+from vzero.store.tables import Chat, EnvVar, Hook, McpServer, Message, Project, User, Version
 
 V1_MODEL_IDS = ("v0-auto", "v0-opus-4.7", "v0-opus-4.7-fast", "v0-mini", "v0-pro", "v0-max", "v0-max-fast")
 _EXTENSION_LANG = {"tsx": "tsx", "ts": "typescript", "jsx": "jsx", "js": "javascript", "css": "css", "json": "json", "md": "markdown", "html": "html"}
@@ -56,15 +60,44 @@ def file_details(files: FileSet) -> list[dict[str, Any]]:
     return [{"object": "file", "name": f.path, "content": f.text(), "locked": f.locked} for f in files.entries()]
 
 
-def version_detail(urls: Urls, version: Version, files: FileSet) -> dict[str, Any]:
-    return {**version_summary(urls, version), "files": file_details(files)}
+@dataclass(frozen=True, slots=True)
+class RenderedFiles:
+    """A version's files rendered once in both v1 forms; shared between responses, so never mutate them."""
+
+    details: tuple[dict[str, Any], ...]  # VersionDetail.files
+    sources: tuple[dict[str, Any], ...]  # ChatDetail.files
+    chars: int  # characters of content held, for cache accounting
+
+
+def render_files(files: FileSet) -> RenderedFiles:
+    details: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    chars = 0
+    for f in files.entries():
+        text = f.text()  # decoded once for both forms
+        details.append({"object": "file", "name": f.path, "content": text, "locked": f.locked})
+        sources.append({"lang": _lang(f.path), "meta": {"file": f.path}, "source": text})
+        chars += len(text) + len(f.path)
+    return RenderedFiles(tuple(details), tuple(sources), chars)
+
+
+_NO_FILES = RenderedFiles((), (), 0)
+
+
+def _rendered(files: FileSet | RenderedFiles) -> RenderedFiles:
+    return files if isinstance(files, RenderedFiles) else render_files(files)
+
+
+def version_detail(urls: Urls, version: Version, files: FileSet | RenderedFiles) -> dict[str, Any]:
+    return {**version_summary(urls, version), "files": list(_rendered(files).details)}
 
 
 def message_summary(urls: Urls, message: Message) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
         "object": "message",
-        "content": message.content,
+        # v1 shows an assistant reply as the model wrote it; v2 shows only its trailing prose.
+        "content": message.raw if message.raw is not None else message.content,
         "createdAt": iso(message.created_at),
         "type": message.type,
         "role": message.role,
@@ -73,6 +106,8 @@ def message_summary(urls: Urls, message: Message) -> dict[str, Any]:
     }
     if message.updated_at is not None:
         body["updatedAt"] = iso(message.updated_at)
+    if message.experimental_content:
+        body["experimental_content"] = message.experimental_content
     if message.finish_reason is not None:
         body["finishReason"] = message.finish_reason
     if message.parent_id is not None:
@@ -133,19 +168,20 @@ def chat_detail(
     chat: Chat,
     *,
     latest: Version | None,
-    latest_files: FileSet | None,
+    latest_files: FileSet | RenderedFiles | None,
     messages: list[Message],
     writable: bool,
 ) -> dict[str, Any]:
     body = _chat_common(urls, chat)
+    rendered = _rendered(latest_files) if latest is not None and latest_files is not None else None
     if latest is not None:
-        body["latestVersion"] = version_detail(urls, latest, latest_files or FileSet())
+        body["latestVersion"] = version_detail(urls, latest, rendered or _NO_FILES)
         if latest.status == "completed":
             body["demo"] = urls.demo(chat.id, latest.id)
     body["url"] = urls.chat_web(chat.id)
     body["messages"] = [message_summary(urls, m) for m in messages]
-    if latest_files:
-        body["files"] = [{"lang": _lang(f.path), "meta": {"file": f.path}, "source": f.text()} for f in latest_files.entries()]
+    if rendered is not None and rendered.sources:
+        body["files"] = list(rendered.sources)
     body["text"] = chat.text
     config = chat.model_configuration or {}
     model_configuration: dict[str, Any] = {
@@ -183,4 +219,82 @@ def project_detail(urls: Urls, project: Project, chats: list[dict[str, Any]]) ->
     if project.instructions is not None:
         body["instructions"] = project.instructions
     body["chats"] = chats
+    return body
+
+
+def env_var(row: EnvVar, value: str, *, decrypted: bool) -> dict[str, Any]:
+    """An environment variable; `value` is the plain value only when `decrypted` is true."""
+    body: dict[str, Any] = {
+        "id": row.id,
+        "object": "environment_variable",
+        "key": row.key,
+        "value": value,
+        "decrypted": decrypted,
+        "createdAt": row.created_at,
+    }
+    if row.updated_at is not None:
+        body["updatedAt"] = row.updated_at
+    return body
+
+
+def hook_summary(hook: Hook) -> dict[str, Any]:
+    return {"id": hook.id, "object": "hook", "name": hook.name}
+
+
+def hook_detail(hook: Hook) -> dict[str, Any]:
+    body: dict[str, Any] = {**hook_summary(hook), "events": list(hook.events or []), "url": hook.url}
+    if hook.chat_id is not None:
+        body["chatId"] = hook.chat_id
+    return body
+
+
+def mcp_server(server: McpServer, auth_type: str) -> dict[str, Any]:
+    """An MCP server; of its authentication only the type is ever shown."""
+    body: dict[str, Any] = {
+        "object": "mcp_server",
+        "id": server.id,
+        "name": server.name,
+        "url": server.url,
+        "enabled": server.enabled,
+        "auth": {"type": auth_type},
+        "scope": server.scope or "user",
+        "createdAt": iso(server.created_at),
+    }
+    if server.description is not None:
+        body["description"] = server.description
+    if server.updated_at is not None:
+        body["updatedAt"] = iso(server.updated_at)
+    return body
+
+
+_AVATAR_COLOURS = ("#2563eb", "#7c3aed", "#db2777", "#ea580c", "#16a34a", "#0891b2", "#4f46e5", "#b45309")
+
+
+def avatar(user: User) -> str:
+    """A stable SVG avatar (initials on a colour picked from the user id) as a data: URI; no hosted image exists."""
+    words = [w for w in (user.name or user.email.split("@")[0]).replace("-", " ").replace(".", " ").split() if w]
+    initials = "".join(w[0] for w in words[:2]).upper() or "?"
+    colour = _AVATAR_COLOURS[int(hashlib.sha256(user.id.encode()).hexdigest(), 16) % len(_AVATAR_COLOURS)]
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" rx="32" fill="{colour}"/>'
+        '<text x="32" y="32" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="26" fill="#fff">'
+        f"{html.escape(initials)}</text></svg>"
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def user_summary(user: User) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": user.id, "object": "user", "email": user.email, "avatar": avatar(user), "createdAt": iso(user.created_at)}
+    if user.name is not None:
+        body["name"] = user.name
+    if user.updated_at is not None:
+        body["updatedAt"] = iso(user.updated_at)
+    return body
+
+
+def scope(scope_id: str, name: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": scope_id, "object": "scope"}
+    if name:
+        body["name"] = name
     return body

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vzero.api.v1 import chats
+from vzero.api.v1 import chats, generate
+from vzero.api.v1 import hooks, integrations, mcp_servers, projects, users
 
 router = APIRouter()
 router.include_router(chats.router)
+router.include_router(generate.router)
+router.include_router(projects.router)
+router.include_router(users.router)
+router.include_router(hooks.router)
+router.include_router(mcp_servers.router)
+router.include_router(integrations.router)

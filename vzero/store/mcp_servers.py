@@ -1,0 +1,113 @@
+"""MCP servers a user has configured; their credentials are stored encrypted and never shown again."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vzero.core.access import Principal
+from vzero.core.ids import new_id, utcnow
+from vzero.crypto import SecretBox
+from vzero.errors import Forbidden, InvalidInput, NotFound
+from vzero.store.tables import McpServer, User
+
+AUTH_TYPES = ("none", "bearer", "custom-headers", "oauth")
+SCOPES = ("user", "team")
+
+
+def seal_auth(box: SecretBox, auth: dict[str, Any]) -> dict[str, Any]:
+    """What the row keeps: the type in clear (to render it) and the whole configuration encrypted."""
+    kind = auth.get("type")
+    if kind not in AUTH_TYPES:
+        raise InvalidInput(f"auth.type must be one of {', '.join(AUTH_TYPES)}")
+    if kind == "none":
+        return {"type": "none"}
+    return {"type": kind, "sealed": box.encrypt(json.dumps(auth, separators=(",", ":")))}
+
+
+def auth_type(server: McpServer) -> str:
+    return str((server.auth or {}).get("type", "none"))
+
+
+def auth_config(box: SecretBox, server: McpServer) -> dict[str, Any]:
+    """The full authentication configuration (tokens, headers, OAuth client) for whoever connects to the server."""
+    stored = server.auth or {"type": "none"}
+    if "sealed" not in stored:
+        return {"type": stored.get("type", "none")}
+    config: dict[str, Any] = json.loads(box.decrypt(stored["sealed"]))
+    return config
+
+
+def _check_scope(principal: Principal, scope: str) -> None:
+    if scope not in SCOPES:
+        raise InvalidInput("scope must be user or team")
+    if scope == "team" and principal.team_id is None:
+        raise InvalidInput("scope team needs a team: this key's user belongs to none (create one with 'vzero keys create --team TEAM')")
+
+
+async def create_server(
+    session: AsyncSession,
+    box: SecretBox,
+    principal: Principal,
+    *,
+    name: str,
+    url: str,
+    description: str | None,
+    enabled: bool,
+    auth: dict[str, Any],
+    scope: str,
+) -> McpServer:
+    _check_scope(principal, scope)
+    now = utcnow()
+    server = McpServer(
+        id=new_id(), owner_id=principal.user_id, name=name, url=url, description=description, enabled=enabled,
+        auth=seal_auth(box, auth), scope=scope, created_at=now, updated_at=now,
+    )
+    session.add(server)
+    await session.flush()
+    return server
+
+
+def _visible(principal: Principal) -> Any:
+    if principal.team_id is None:
+        return McpServer.owner_id == principal.user_id
+    return (McpServer.owner_id == principal.user_id) | ((McpServer.scope == "team") & (User.team_id == principal.team_id))
+
+
+async def list_servers(session: AsyncSession, principal: Principal) -> list[McpServer]:
+    """The caller's servers and the team-scoped servers of its team, newest first."""
+    query = select(McpServer).join(User, User.id == McpServer.owner_id).where(_visible(principal))
+    return list((await session.execute(query.order_by(McpServer.created_at.desc(), McpServer.id))).scalars())
+
+
+async def server_for(session: AsyncSession, principal: Principal, server_id: str, *, write: bool = False) -> McpServer:
+    """A server the caller may use (404 otherwise); only its owner may change it (403 for the team)."""
+    query = select(McpServer).join(User, User.id == McpServer.owner_id).where(McpServer.id == server_id, _visible(principal))
+    server = (await session.execute(query)).scalar_one_or_none()
+    if server is None:
+        raise NotFound(f"MCP server not found: {server_id}")
+    if write and server.owner_id != principal.user_id:
+        raise Forbidden("This MCP server is shared with your team; only the user who added it can change it")
+    return server
+
+
+async def update_server(session: AsyncSession, box: SecretBox, principal: Principal, server: McpServer, changes: dict[str, Any]) -> McpServer:
+    """Apply the given fields (name, url, description, enabled, auth, scope)."""
+    for field in ("name", "url", "description", "enabled"):
+        if field in changes:
+            setattr(server, field, changes[field])
+    if "auth" in changes:
+        server.auth = seal_auth(box, changes["auth"])
+    if "scope" in changes:
+        _check_scope(principal, changes["scope"])
+        server.scope = changes["scope"]
+    server.updated_at = utcnow()
+    await session.flush()
+    return server
+
+
+async def delete_server(session: AsyncSession, server: McpServer) -> None:
+    await session.execute(delete(McpServer).where(McpServer.id == server.id))
