@@ -39,7 +39,7 @@ CHAT_ROUTES = [
     Route("chats.fork", "POST", "/v1/chats/{chat}/fork", "read", json={}),
     Route("chats.resume", "POST", "/v1/chats/{chat}/messages/{message}/resume", "read", body="sse", model=True),
     Route("chats.update", "PATCH", "/v1/chats/{chat}", "write", json={"name": "renamed"}),
-    Route("chats.favorite", "PUT", "/v1/chats/{chat}/favorite", "write", json={"isFavorite": True}),
+    Route("chats.favorite", "PUT", "/v1/chats/{chat}/favorite", "owner", json={"isFavorite": True}),
     Route("chats.updateVersion", "PATCH", "/v1/chats/{chat}/versions/{version}", "write", json={"files": [{"name": "n.txt", "content": "n"}]}),
     Route("chats.deleteVersionFiles", "POST", "/v1/chats/{chat}/versions/{version}/files/delete", "write", json={"filePaths": ["app/page.tsx"]}),
     Route("chats.restore", "POST", "/v1/chats/{chat}/versions/{version}/restore", "write"),

@@ -15,10 +15,11 @@ from vzero.engine import attachments as attachment_inputs
 from vzero.engine.generation import Generation, Outcome
 from vzero.engine.prompt import PromptInput, build_request
 from vzero.engine.usage import credits, rates_for
-from vzero.errors import Conflict
+from vzero.errors import Conflict, RateLimited
 from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
+from vzero.store.allowance import PROMPT_TYPES, prompts_today
 from vzero.store.tables import Chat, Message, Project, UsageEvent, Version
 from vzero.store.versions import ensure_idle, files_of
 
@@ -86,6 +87,9 @@ class GenerationManager:
         async with runtime.db.session() as session:
             chat = await session.get(Chat, chat.id) or chat
             await ensure_idle(session, chat)
+            limit = settings.daily_message_limit
+            if limit > 0 and ask.message_type in PROMPT_TYPES and await prompts_today(session, ask.author_id) >= limit:
+                raise RateLimited(f"Daily message limit of {limit} reached; it resets at midnight UTC (VZERO_DAILY_MESSAGE_LIMIT)", retry_after=3600)
             base = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
             files = await files_of(session, runtime.blobs, base) if base is not None else None
             project = await session.get(Project, chat.project_id) if chat.project_id else None
@@ -130,6 +134,10 @@ class GenerationManager:
         generation.owner_id = ask.author_id  # type: ignore[attr-defined]
         self.by_message[assistant.id] = generation
         generation.start(self._store)
+        hooks = runtime.services.get("hooks")
+        if hooks is not None:
+            for created in (user.id, assistant.id):
+                hooks.emit("message.created", chat_id=chat.id, message_id=created)
         return Started(generation, user.id, assistant.id, version.id)
 
     async def _store(self, generation: Generation, outcome: Outcome) -> None:

@@ -86,7 +86,7 @@ async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, 
     given = body.model_fields_set
     if "privacy" in given and body.privacy is not None and body.privacy != chat.privacy:
         if chat.owner_id != caller.user_id:
-            raise InvalidInput("Only the owner can change a chat's privacy")
+            raise Forbidden("Only the owner can change a chat's privacy")
         chat.privacy = body.privacy
     if "name" in given and body.name is not None:
         chat.name = body.name
@@ -111,6 +111,9 @@ async def delete_chat(chatId: str, caller: CallerDep, session: SessionDep) -> di
 @router.put("/chats/{chatId}/favorite")
 async def favorite_chat(chatId: str, body: schemas.FavoriteChat, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
+    if access.chat.owner_id != caller.user_id:
+        # One favorite flag per chat: it is the owner's, not something a team member may flip for them.
+        raise Forbidden("Only the owner can favorite a chat")
     access.chat.favorite = body.isFavorite
     await session.commit()
     return {"id": chatId, "object": "chat", "favorited": body.isFavorite}

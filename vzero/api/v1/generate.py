@@ -57,9 +57,9 @@ async def _respond(runtime: Runtime, session: Any, chat: Chat, started: Started,
 @router.post("/chats")
 async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Any:
     manager = manager_of(runtime)
-    manager.provider()  # fail before creating anything when no model is configured
     if body.projectId is not None:
         await project_store.project_for(session, caller, body.projectId, write=True)
+    manager.provider()  # fail before creating anything when no model is configured
     config = body.modelConfiguration.model_dump(exclude_none=True) if body.modelConfiguration else None
     chat = await store.create_chat(
         session, caller.user_id, privacy=body.chatPrivacy, project_id=body.projectId, metadata=chat_metadata.validate(body.metadata),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
@@ -14,7 +12,8 @@ from vzero.api.v1 import render
 from vzero.core.ids import epoch_ms, utcnow
 from vzero.errors import NotFound
 from vzero.runtime import Runtime
-from vzero.store.tables import Message, UsageEvent, User
+from vzero.store.allowance import credits_since, day_of, month_of, prompts_since
+from vzero.store.tables import User
 
 router = APIRouter(tags=["user"])
 
@@ -22,8 +21,6 @@ PLAN = "self-hosted"
 # A self-hosted server has no credit budget; the plan reports this nominal allowance per billing cycle
 # and subtracts the credits the usage ledger recorded in the cycle, so `remaining` still moves with use.
 NOMINAL_CREDITS = 1_000_000_000.0
-# The user messages that ask the model for an answer, as counted against VZERO_DAILY_MESSAGE_LIMIT.
-PROMPT_TYPES = ("message", "fix-with-v0", "answered-questions")
 
 
 async def _user(session: AsyncSession, caller: Caller) -> User:
@@ -39,34 +36,11 @@ def _check_scope(caller: Caller, wanted: str | None) -> None:
         raise NotFound(f"Scope not found: {wanted}; GET /v1/user/scopes lists yours")
 
 
-def _month(now: datetime) -> tuple[datetime, datetime]:
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return start, end
-
-
-def _day(now: datetime) -> tuple[datetime, datetime]:
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
-
-
-async def _credits_since(session: AsyncSession, user_id: str, since: datetime) -> float:
-    query = select(func.coalesce(func.sum(UsageEvent.credits), 0.0)).where(UsageEvent.user_id == user_id, UsageEvent.created_at >= since)
-    return float((await session.execute(query)).scalar_one())
-
-
-async def _prompts_since(session: AsyncSession, user_id: str, since: datetime) -> int:
-    query = select(func.count()).select_from(Message).where(
-        Message.author_id == user_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= since
-    )
-    return int((await session.execute(query)).scalar_one())
-
-
 async def _daily(session: AsyncSession, runtime: Runtime, caller: Caller) -> dict[str, Any]:
     """The day's message allowance (UTC days): limit, remaining and the reset time in ms."""
-    start, end = _day(utcnow())
+    start, end = day_of(utcnow())
     limit = runtime.settings.daily_message_limit
-    used = await _prompts_since(session, caller.user_id, start)
+    used = await prompts_since(session, caller.user_id, start)
     return {"limit": limit, "remaining": max(0, limit - used), "reset": epoch_ms(end)}
 
 
@@ -77,8 +51,8 @@ async def get_user(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/user/plan")
 async def get_plan(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
-    start, end = _month(utcnow())
-    used = await _credits_since(session, caller.user_id, start)
+    start, end = month_of(utcnow())
+    used = await credits_since(session, caller.user_id, start)
     return {
         "object": "plan",
         "plan": PLAN,

@@ -1,0 +1,311 @@
+"""The provider interface: request and stream-event types, the Provider base class and its retry guard."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import math
+import random
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vzero.errors import ProviderError
+
+if TYPE_CHECKING:
+    from vzero.config import Settings
+
+FinishReason = Literal["stop", "length", "content-filter", "tool-calls", "error", "other"]
+
+# Rough token estimate used when a server reports no usage: about four characters per token for
+# English text and code (OpenAI's and Anthropic's published rule of thumb), and a flat cost per image
+# near the middle of what both charge for a ~1 megapixel picture.
+CHARS_PER_TOKEN = 4
+IMAGE_TOKENS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInput:
+    """An image sent to the model, as raw bytes with its media type."""
+
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTurn:
+    """One turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    text: str
+    images: tuple[ImageInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """Everything a provider needs for one model call."""
+
+    model: str
+    system: str
+    turns: tuple[ChatTurn, ...]
+    max_output_tokens: int
+    thinking: bool = False
+    temperature: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    """A piece of the answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingChunk:
+    """A piece of the model's native reasoning (Anthropic thinking, OpenAI-compatible `reasoning_content`)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one call; `input_tokens` excludes cached tokens, `estimated` marks a local guess."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """Why the model stopped."""
+
+    reason: FinishReason
+
+
+StreamEvent = TextChunk | ThinkingChunk | Usage | Finish
+
+
+def estimate_tokens(text: str) -> int:
+    """Estimated token count of `text`: ceil(characters / 4)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def estimate_input_tokens(request: GenerationRequest) -> int:
+    """Estimated prompt tokens: the system prompt and every turn's text, plus a flat cost per image."""
+    chars = len(request.system) + sum(len(turn.text) for turn in request.turns)
+    images = sum(len(turn.images) for turn in request.turns)
+    return math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS
+
+
+def _httpx_errors(*names: str) -> tuple[type[Exception], ...]:
+    """The named exception classes of the httpx family, from whichever of its packages is installed."""
+    found: list[type[Exception]] = []
+    for module_name in ("httpx2", "httpx"):  # the SDKs here ship on httpx2; older ones use httpx
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        found.extend(getattr(module, name) for name in names if hasattr(module, name))
+    return tuple(found)
+
+
+@functools.cache
+def transport_errors() -> tuple[type[Exception], ...]:
+    """Transport and stream errors: SDKs let some of them escape mid-stream unwrapped."""
+    return _httpx_errors("HTTPError", "StreamError")
+
+
+@functools.cache
+def connect_errors() -> tuple[type[Exception], ...]:
+    """Failures to reach the server at all, as opposed to losing it mid-reply."""
+    return _httpx_errors("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
+
+
+async def read_sse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
+    """Server-sent events as (event name, data) pairs, from the lines of a response body."""
+    event = ""
+    data: list[str] = []
+    async for line in lines:
+        if not line:
+            if data:
+                yield event or "message", "\n".join(data)
+            event, data = "", []
+            continue
+        if line.startswith(":"):  # a comment, often a keep-alive
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+    if data:
+        yield event or "message", "\n".join(data)
+
+
+def is_transient_status(status: int) -> bool:
+    """Statuses worth retrying: request timeout, conflict (lock), rate limit and server errors."""
+    return status in (408, 409, 429) or status >= 500
+
+
+class Provider(ABC):
+    """A model provider: declares its capabilities and streams one model call as StreamEvents."""
+
+    name: ClassVar[str]  # the VZERO_PROVIDER value that selects it
+    label: ClassVar[str]  # human name used in error messages
+    supports_images: ClassVar[bool] = False
+    needs_key: ClassVar[str | None] = None  # environment variable holding the API key, if any
+    default_model: ClassVar[str]
+
+    class Options(BaseModel):
+        """Connection and retry settings shared by every provider; subclasses add their own."""
+
+        model_config = ConfigDict(frozen=True, extra="forbid")
+
+        timeout: float = Field(default=600.0, gt=0)  # whole call, seconds
+        connect_timeout: float = Field(default=10.0, gt=0)
+        first_token_timeout: float = Field(default=120.0, gt=0)
+        retries: int = Field(default=2, ge=0)
+        retry_backoff: float = Field(default=0.5, ge=0)  # first pause; doubles each retry
+        retry_backoff_max: float = Field(default=8.0, ge=0)
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the provider from settings, raising ProviderNotConfigured when something is missing."""
+
+    @staticmethod
+    def policy_from_settings(settings: Settings) -> dict[str, Any]:
+        """The shared Options fields as read from settings."""
+        return {
+            "timeout": settings.provider_timeout,
+            "connect_timeout": settings.provider_connect_timeout,
+            "first_token_timeout": settings.provider_first_token_timeout,
+            "retries": settings.provider_retries,
+        }
+
+    @abstractmethod
+    def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+        """Stream text and thinking chunks, then exactly one Usage and one Finish; raise ProviderError on failure."""
+
+    async def aclose(self) -> None:
+        """Release connections; the provider is not used afterwards."""
+
+    def describe(self, request: GenerationRequest) -> str:
+        """Who is called, for error messages: provider, where it is and which model (never a key)."""
+        return f"{self.label} (model '{request.model}')"
+
+    def guarded(
+        self,
+        request: GenerationRequest,
+        attempt: Callable[[], AsyncGenerator[StreamEvent, None]],
+        translate: Callable[[Exception], ProviderError],
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Run `attempt` under this provider's timeouts and retry policy (see `guard_stream`)."""
+        return guard_stream(request, attempt, translate, self.options, self.describe(request))
+
+
+async def guard_stream(
+    request: GenerationRequest,
+    attempt: Callable[[], AsyncGenerator[StreamEvent, None]],
+    translate: Callable[[Exception], ProviderError],
+    options: Provider.Options,
+    where: str,
+) -> AsyncGenerator[StreamEvent, None]:
+    """Call `attempt` until it succeeds, retrying transient failures only while nothing has been yielded.
+
+    `attempt` yields chunks and, at most once each, Usage and Finish; exceptions it raises go through
+    `translate`. The guard enforces the first-token and overall timeouts, holds Usage and Finish back
+    and emits exactly one of each at the end, estimating usage when the server sent none.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + options.timeout
+    failures = 0
+    while True:
+        events = attempt()
+        yielded = False
+        output_chars = 0
+        usage: Usage | None = None
+        finish: Finish | None = None
+        error: ProviderError | None = None
+        try:
+            first_token_deadline = min(deadline, loop.time() + options.first_token_timeout)
+            while True:
+                limit = deadline if yielded else first_token_deadline
+                try:
+                    async with asyncio.timeout_at(limit) as scope:
+                        event = await anext(events)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    if not scope.expired():
+                        raise
+                    if limit == first_token_deadline and not yielded:
+                        what = f"no first token within {options.first_token_timeout:g} s"
+                    else:
+                        what = f"the call took longer than {options.timeout:g} s"
+                    error = ProviderError(f"{where} timed out: {what}", transient=True)
+                    break
+                if isinstance(event, TextChunk | ThinkingChunk):
+                    if event.text:
+                        output_chars += len(event.text)
+                        yielded = True
+                        yield event
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Finish):
+                    finish = event
+            if error is None and finish is None:
+                error = ProviderError(f"{where} ended the stream before the model finished", transient=True)
+        except ProviderError as exc:
+            error = exc
+        except Exception as exc:  # every SDK and transport error is mapped here, at the boundary
+            error = translate(exc)
+            error.__cause__ = exc
+        finally:
+            await events.aclose()
+
+        if finish is not None and (error is None or error.transient):
+            # The model said it was done; losing the connection after that (before the usage chunk or
+            # the end marker) does not make the answer incomplete.
+            yield _settle_usage(request, usage, output_chars)
+            yield finish
+            return
+        assert error is not None  # without a finish there is always an error
+        if yielded:
+            raise ProviderError(f"Reply cut off mid-stream: {error.message}", transient=True) from error
+        remaining = deadline - loop.time()
+        if not error.transient or failures >= options.retries or remaining <= 0:
+            if failures:
+                message = f"{error.message} (gave up after {failures + 1} attempts)"
+                raise ProviderError(message, transient=error.transient) from error
+            raise error
+        pause = min(options.retry_backoff * 2**failures, options.retry_backoff_max) * random.uniform(0.8, 1.2)
+        failures += 1
+        await asyncio.sleep(min(pause, remaining))
+
+
+def _settle_usage(request: GenerationRequest, usage: Usage | None, output_chars: int) -> Usage:
+    """The server's usage, or an estimate when it sent none or claimed no output for real output."""
+    output_estimate = math.ceil(output_chars / CHARS_PER_TOKEN)
+    if usage is None:
+        return Usage(input_tokens=estimate_input_tokens(request), output_tokens=output_estimate, estimated=True)
+    if usage.output_tokens == 0 and output_chars:
+        return Usage(
+            input_tokens=usage.input_tokens,
+            output_tokens=output_estimate,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            estimated=True,
+        )
+    return usage
