@@ -59,7 +59,15 @@ class Settings(BaseSettings):
     archive_max_member_bytes: int = 10 * 1024 * 1024
     archive_max_total_bytes: int = 200 * 1024 * 1024
 
+    # --- webhooks (vzero/hooks.py) -----------------------------------------------------
+    hook_timeout: float = 10.0  # seconds for one delivery attempt
+    hook_max_attempts: int = 6  # first try plus retries
+    hook_retry_base_seconds: float = 2.0  # retry n waits base * 2**(n-1), capped at hook_retry_max_seconds
+    hook_retry_max_seconds: float = 300.0
+
     # --- preview -----------------------------------------------------------------------
+    # where the preview's npm packages are installed; default <data_dir>/preview-runtime
+    preview_runtime_dir: Path | None = None
     auto_fix: bool = False
     auto_fix_attempts: int = 2
 

@@ -98,3 +98,10 @@ class NotOffered(VzeroError):
 
     status_code = 403
     v1_type = "forbidden_error"
+
+
+class PreviewUnavailable(VzeroError):
+    """The offline preview cannot build right now: npm/node missing, runtime install or bundler worker failed."""
+
+    status_code = 503
+    v1_type = "internal_server_error"

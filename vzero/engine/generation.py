@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from vzero.core.apply import EditApplier
 from vzero.core.content import ContentBuilder
 from vzero.core.files import FileSet
-from vzero.core.ids import iso, utcnow
+from vzero.core.ids import iso
 from vzero.core.parser import (
     DeleteFile,
     FileDelta,
@@ -265,5 +266,13 @@ class Generation:
         )
 
 
+_last_stamp: tuple[int, str] = (0, "")
+
+
 def _now() -> str:
-    return iso(utcnow())
+    """The current time as the API writes it; formatted at most once per millisecond (it is called per chunk)."""
+    global _last_stamp
+    ms = time.time_ns() // 1_000_000
+    if ms != _last_stamp[0]:
+        _last_stamp = (ms, iso(datetime.fromtimestamp(ms / 1000, timezone.utc)))
+    return _last_stamp[1]

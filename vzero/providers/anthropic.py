@@ -88,7 +88,8 @@ class AnthropicProvider(Provider):
             api_key=self._key,
             base_url=self.base_url,
             max_retries=0,  # our own policy in guard_stream decides what is retried
-            timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout),
+            # read: the longest silence tolerated between two chunks once the reply has started
+            timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
         )
 
     @classmethod

@@ -241,21 +241,30 @@ async def guard_stream(
         try:
             first_token_deadline = min(deadline, loop.time() + options.first_token_timeout)
             while True:
-                limit = deadline if yielded else first_token_deadline
-                try:
-                    async with asyncio.timeout_at(limit) as scope:
+                if not yielded:
+                    # Until the first token a timer guards every read. After it, a timer per chunk would
+                    # cost more than the chunk itself: the HTTP client's read timeout catches a stalled
+                    # stream and the overall deadline is checked as each chunk arrives.
+                    try:
+                        async with asyncio.timeout_at(first_token_deadline) as scope:
+                            event = await anext(events)
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        if not scope.expired():
+                            raise
+                        late = first_token_deadline < deadline
+                        what = f"no first token within {options.first_token_timeout:g} s" if late else f"the call took longer than {options.timeout:g} s"
+                        error = ProviderError(f"{where} timed out: {what}", transient=True)
+                        break
+                else:
+                    try:
                         event = await anext(events)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    if not scope.expired():
-                        raise
-                    if limit == first_token_deadline and not yielded:
-                        what = f"no first token within {options.first_token_timeout:g} s"
-                    else:
-                        what = f"the call took longer than {options.timeout:g} s"
-                    error = ProviderError(f"{where} timed out: {what}", transient=True)
-                    break
+                    except StopAsyncIteration:
+                        break
+                    if loop.time() > deadline:
+                        error = ProviderError(f"{where} timed out: the call took longer than {options.timeout:g} s", transient=True)
+                        break
                 if isinstance(event, TextChunk | ThinkingChunk):
                     if event.text:
                         output_chars += len(event.text)

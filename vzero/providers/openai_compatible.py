@@ -86,7 +86,8 @@ class OpenAICompatibleProvider(Provider):
             api_key=self._key or _NO_KEY,
             base_url=options.base_url or OPENAI_BASE_URL,
             max_retries=0,  # our own policy in guard_stream decides what is retried
-            timeout=openai.Timeout(options.timeout, connect=options.connect_timeout),
+            # read: the longest silence tolerated between two chunks once the reply has started
+            timeout=openai.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
         )
         self.base_url = options.base_url or OPENAI_BASE_URL
         # What this server turned out not to accept, learned from 400 replies and kept for later calls.
