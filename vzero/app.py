@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from vzero.api import errors
 from vzero.api.limits import BodyLimit
 from vzero.api.v1 import router as v1_router
+from vzero.api.v2 import router as v2_router
 from vzero.config import Settings
 from vzero.runtime import Runtime
 from vzero.startup import start_runtime, stop_runtime
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ready = False
     errors.install(app)
     app.include_router(v1_router.router, prefix="/v1")
+    app.include_router(v2_router.router, prefix="/v2")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

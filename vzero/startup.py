@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from vzero.engine.manager import GenerationManager, recover_interrupted
+from vzero.hooks import HookDispatcher
 from vzero.runtime import Runtime
 from vzero.store.users import ensure_default_user
 
@@ -18,6 +19,9 @@ async def start_runtime(runtime: Runtime) -> None:
         await ensure_default_user(session)
         await session.commit()
     await recover_interrupted(runtime)
+    hooks = HookDispatcher(runtime)
+    await hooks.start()
+    runtime.services["hooks"] = hooks
     runtime.services["generations"] = GenerationManager(runtime)
 
 
@@ -25,4 +29,7 @@ async def stop_runtime(runtime: Runtime) -> None:
     generations = runtime.services.pop("generations", None)
     if generations is not None:
         await generations.shutdown()
+    hooks = runtime.services.pop("hooks", None)
+    if hooks is not None:
+        await hooks.stop()
     await runtime.db.close()

@@ -1,0 +1,296 @@
+"""v2 chats without a model: create from files/zip/repo, list, get, update, delete, files, duplicate, restore, preview.
+
+v2 has no versions: a chat's files are its latest version's files, and every change of files makes a new
+version recorded as a user message, which is what v1 shows for the same chat.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vzero import imports
+from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
+from vzero.api.v1.projects import box_of
+from vzero.api.v2 import render, schemas
+from vzero.api.v2.preview import TOKEN_SECONDS, preview_token
+from vzero.api.v2.views import manager_of, messages_view
+from vzero.core import metadata as chat_metadata
+from vzero.core.archive import to_zip
+from vzero.core.files import FileSet, normalise_path
+from vzero.core.ids import iso, utcnow
+from vzero.errors import Conflict, Forbidden, InvalidInput, NotOffered, PayloadTooLarge
+from vzero.hooks import emit
+from vzero.runtime import Runtime
+from vzero.store import chats as store
+from vzero.store import versions as version_store
+from vzero.store.tables import Chat, Message, Version
+
+router = APIRouter(tags=["chats"])
+
+_SELF_HOSTED = "a self-hosted vzero server does not offer it"
+
+
+def metadata_filter(request: Request) -> dict[str, str]:
+    """`metadata[key]=value` query parameters (deepObject style)."""
+    found = {k[len("metadata[") : -1]: v for k, v in request.query_params.multi_items() if k.startswith("metadata[") and k.endswith("]")}
+    return chat_metadata.validate(found) if found else {}
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("o:") or int(raw[2:]) < 0:
+            raise ValueError(raw)
+        return int(raw[2:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from exc
+
+
+async def _imported_chat(runtime: Runtime, session: AsyncSession, caller: Caller, body: Any, files: FileSet) -> dict[str, Any]:
+    """A chat whose first version holds imported files (no model call, so no usage)."""
+    chat = await store.create_chat(
+        session, caller.user_id, privacy=body.privacy, name=body.title, metadata=chat_metadata.validate(body.metadata), api_version="v2"
+    )
+    await store.add_version(session, runtime.blobs, chat, files)
+    await session.commit()
+    emit(runtime, "chat.created", chat.id)
+    return {"chat": render.chat(chat, True), "usage": render.ZERO_USAGE}
+
+
+@router.post("/chats/from-files")
+async def create_from_files(body: schemas.CreateFromFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    files = await imports.inline_files(runtime, [f.model_dump() for f in body.files])
+    return await _imported_chat(runtime, session, caller, body, files)
+
+
+@router.post("/chats/from-zip")
+async def create_from_zip(body: schemas.CreateFromZip, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    return await _imported_chat(runtime, session, caller, body, await imports.from_zip(runtime, body.url))
+
+
+@router.post("/chats/from-repo")
+async def create_from_repo(body: schemas.CreateFromRepo, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    return await _imported_chat(runtime, session, caller, body, await imports.from_repo(runtime, body.repo.url, body.repo.branch))
+
+
+@router.get("/chats")
+async def list_chats(
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+    authorId: str | None = None,
+    vercelProjectId: str | None = None,
+) -> dict[str, Any]:
+    """The caller's chats, most recently updated first."""
+    if vercelProjectId is not None or (authorId is not None and authorId != caller.user_id):
+        return {"chats": [], "cursor": None}  # no Vercel projects here, and the list holds only the caller's own chats
+    offset = _decode_offset(cursor)
+    rows = await store.list_chats(session, caller.user_id, limit=limit + 1, offset=offset, metadata=metadata_filter(request))
+    more = len(rows) > limit
+    return {"chats": [render.chat(c, True) for c in rows[:limit]], "cursor": _encode_offset(offset + limit) if more else None}
+
+
+@router.get("/chats/{chatId}")
+async def get_chat(chatId: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId)
+    return render.chat(access.chat, access.writable)
+
+
+@router.patch("/chats/{chatId}")
+async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId, write=True)
+    chat = access.chat
+    given = body.model_fields_set
+    if body.privacy is not None and body.privacy != chat.privacy:
+        if chat.owner_id != caller.user_id:
+            raise Forbidden("Only the chat's owner can change its privacy")
+        chat.privacy = body.privacy
+    if body.title is not None:
+        chat.name = body.title
+    if "metadata" in given:
+        chat.meta = chat_metadata.merge(chat.meta or {}, body.metadata)
+    chat.updated_at = utcnow()
+    await session.commit()
+    emit(runtime, "chat.updated", chat.id)
+    return render.chat(chat, access.writable)
+
+
+@router.delete("/chats/{chatId}")
+async def delete_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    """Delete a chat the caller may edit; a reply still being generated is stopped first."""
+    access = await store.chat_for(session, caller, chatId, write=True)
+    owner_id = access.chat.owner_id
+    manager = manager_of(runtime)
+    for message in await store.messages_of(session, chatId):
+        if message.status == "running":
+            await manager.stop(message.id)
+    session.expire_all()
+    chat = await session.get(Chat, chatId)
+    if chat is not None:
+        await version_store.ensure_idle(session, chat)
+        await store.delete_chat(session, chat)
+        await session.commit()
+    emit(runtime, "chat.deleted", chatId, owner_id=owner_id)
+    return {"chatId": chatId}
+
+
+@router.get("/chats/{chatId}/preview")
+async def get_preview(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
+    """The preview of the latest completed version, with a token valid for an hour; null while there is none."""
+    access = await store.chat_for(session, caller, chatId)
+    version_id = access.chat.latest_version_id
+    if version_id is None:
+        return JSONResponse(None)
+    expires = time.time() + TOKEN_SECONDS
+    return JSONResponse({
+        "url": f"{runtime.settings.base_url}/preview/{chatId}/{version_id}/",
+        "token": preview_token(box_of(runtime), chatId, version_id, expires),
+        "expiresAt": iso(datetime.fromtimestamp(expires, timezone.utc)),
+    })
+
+
+async def _current_files(runtime: Runtime, session: AsyncSession, chat: Chat) -> FileSet:
+    """The files a reader sees now: those of the latest version (a reply in progress shows its base's)."""
+    latest = await store.latest_version(session, chat)
+    return await version_store.files_of(session, runtime.blobs, latest) if latest is not None else FileSet()
+
+
+@router.get("/chats/{chatId}/files")
+async def get_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    access = await store.chat_for(session, caller, chatId)
+    return render.files(await _current_files(runtime, session, access.chat))
+
+
+@router.get("/chats/{chatId}/files/download")
+async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Response:
+    access = await store.chat_for(session, caller, chatId)
+    archive = to_zip(await _current_files(runtime, session, access.chat))
+    return Response(archive, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{chatId}.zip"'})
+
+
+async def _base_version(runtime: Runtime, session: AsyncSession, chat: Chat, author_id: str) -> Version:
+    """The version file changes start from; a chat without one gets an empty first version."""
+    await version_store.ensure_idle(session, chat)
+    if chat.latest_version_id is not None:
+        base = await session.get(Version, chat.latest_version_id)
+        if base is not None:
+            return base
+    message = await store.add_message(session, chat, role="user", type="edited-file", content="Started with no files", author_id=author_id)
+    version = await store.add_version(session, runtime.blobs, chat, FileSet(), message_id=message.id)
+    message.version_id = version.id
+    return version
+
+
+@router.patch("/chats/{chatId}/files")
+async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    """Write the files with content and delete those with null: a new version, recorded as user messages."""
+    access = await store.chat_for(session, caller, chatId, write=True)
+    chat = access.chat
+    writes: dict[str, bytes] = {}
+    deletes: list[str] = []
+    for change in body.files:
+        path = normalise_path(change.path)
+        if path in writes or path in deletes:
+            raise InvalidInput(f"files names {path} twice")
+        if change.content is None:
+            deletes.append(path)
+            continue
+        content = change.content.encode()
+        if len(content) > runtime.settings.max_file_bytes:
+            raise PayloadTooLarge(f"{path} is larger than {runtime.settings.max_file_bytes} bytes (VZERO_MAX_FILE_BYTES)")
+        writes[path] = content
+    first = await store.next_seq(session, Message, chat.id)
+    version = await _base_version(runtime, session, chat, caller.user_id)
+    if writes:
+        version = await version_store.edit_files(session, runtime.blobs, chat, version, [(p, c, None) for p, c in writes.items()], caller.user_id)
+    if deletes:
+        version = await version_store.delete_files(session, runtime.blobs, chat, version, deletes, caller.user_id)
+    files = await version_store.files_of(session, runtime.blobs, version)
+    if len(files) > runtime.settings.max_files or files.total_bytes() > runtime.settings.max_total_file_bytes:
+        raise PayloadTooLarge(f"The chat's files would exceed VZERO_MAX_FILES ({runtime.settings.max_files}) or VZERO_MAX_TOTAL_FILE_BYTES")
+    created = [m for m in await store.messages_of(session, chat.id) if m.seq >= first]
+    await session.commit()
+    for message in created:
+        emit(runtime, "message.created", chat.id, message_id=message.id)
+    emit(runtime, "chat.updated", chat.id)
+    return {"messages": await messages_view(runtime, session, chat, created)}
+
+
+@router.post("/chats/{chatId}/restore-message")
+async def restore_message(chatId: str, body: schemas.RestoreMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    """Make the files a message produced the chat's files again, as a new version."""
+    access = await store.chat_for(session, caller, chatId, write=True)
+    chat = access.chat
+    message = await store.message_of(session, chatId, body.messageId)
+    if message.version_id is None:
+        raise InvalidInput(f"Message {message.id} produced no files to restore")
+    base = await store.version_of(session, chatId, message.version_id)
+    if base.id == chat.latest_version_id:
+        raise Conflict(f"The files of message {message.id} are already the chat's latest files")
+    version = await version_store.restore(session, runtime.blobs, chat, base, caller.user_id)
+    record = await store.message_of(session, chatId, version.message_id or "")
+    await session.commit()
+    emit(runtime, "message.created", chat.id, message_id=record.id)
+    emit(runtime, "chat.updated", chat.id)
+    return {"messages": await messages_view(runtime, session, chat, [record])}
+
+
+@router.post("/chats/{chatId}/duplicate", status_code=201)
+async def duplicate_chat(
+    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, body: schemas.DuplicateChat | None = None
+) -> dict[str, Any]:
+    body = body or schemas.DuplicateChat()
+    access = await store.chat_for(session, caller, chatId)
+    copy = await store.fork_chat(session, runtime.blobs, access.chat, caller.user_id, version_id=None, privacy=body.privacy)
+    if body.title is not None:
+        copy.name = body.title
+    await session.commit()
+    emit(runtime, "chat.created", copy.id)
+    return render.chat(copy, True)
+
+
+# --- hosted-only operations -----------------------------------------------------------------
+
+
+@router.post("/chats/{chatId}/deploy")
+async def deploy_chat(chatId: str, caller: CallerDep, session: SessionDep) -> None:
+    await store.chat_for(session, caller, chatId, write=True)
+    raise NotOffered(f"Deploying to Vercel needs a Vercel account linked to the hosted v0 service; {_SELF_HOSTED}. "
+                     f"Download the files with GET /v2/chats/{chatId}/files/download and deploy them yourself")
+
+
+@router.post("/chats/{chatId}/vercel-project")
+async def create_vercel_project(chatId: str, caller: CallerDep, session: SessionDep) -> None:
+    await store.chat_for(session, caller, chatId, write=True)
+    raise NotOffered(f"Vercel projects belong to the hosted v0 service; {_SELF_HOSTED}")
+
+
+@router.get("/chats/{chatId}/connect/status")
+async def get_connect_status(chatId: str, caller: CallerDep, session: SessionDep, requestId: Annotated[str, Query(min_length=1, max_length=128)]) -> None:
+    await store.chat_for(session, caller, chatId)
+    raise NotOffered(f"Vercel Connect setups belong to the hosted v0 service; {_SELF_HOSTED}")
+
+
+@router.get("/settings/preview-hosts")
+async def get_preview_hosts(caller: CallerDep) -> None:
+    raise NotOffered(f"Trusted preview hosts are a setting of hosted v0 teams; {_SELF_HOSTED} (previews here may be framed by this server's own pages only)")
+
+
+@router.put("/settings/preview-hosts")
+async def set_preview_hosts(caller: CallerDep) -> None:
+    raise NotOffered(f"Trusted preview hosts are a setting of hosted v0 teams; {_SELF_HOSTED} (previews here may be framed by this server's own pages only)")

@@ -1,0 +1,224 @@
+"""v2 usage: summary, events and activity, read from the usage ledger (one row per generated message).
+
+A self-hosted server has no plan or on-demand billing: every credit is reported under `plan`, and the
+scope is always the caller's own usage.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
+from vzero.core.ids import iso, utcnow
+from vzero.engine.usage import Tally, credits, rates_for
+from vzero.errors import Forbidden, InvalidInput
+from vzero.runtime import Runtime
+from vzero.store.tables import Chat, Message, Project, UsageEvent
+
+router = APIRouter(tags=["usage"])
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """The asked range; by default the last 30 days up to now."""
+    until = _moment(end, "end") or utcnow()
+    since = _moment(start, "start") or until - timedelta(days=DEFAULT_DAYS)
+    if since >= until:
+        raise InvalidInput("start must be before end")
+    if until - since > timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"The range may span at most {MAX_DAYS} days")
+    return since, until
+
+
+def _scope(caller: Caller, user_id: str | None) -> dict[str, Any]:
+    if user_id is not None and user_id != caller.user_id:
+        raise Forbidden("You can read your own usage only: leave userId out or pass your own user id")
+    return {"id": caller.user_id, "type": "personal", "isTeamWide": False, "userId": caller.user_id}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+async def _events(session: AsyncSession, user_id: str, since: datetime, until: datetime) -> list[UsageEvent]:
+    query = select(UsageEvent).where(UsageEvent.user_id == user_id, UsageEvent.created_at >= since, UsageEvent.created_at < until)
+    return list((await session.execute(query.order_by(UsageEvent.created_at))).scalars())
+
+
+def _credits(total: float) -> dict[str, float]:
+    return {"plan": round(total, 6), "onDemand": 0.0, "total": round(total, 6)}
+
+
+@router.get("/usage/summary")
+async def get_summary(
+    caller: CallerDep, session: SessionDep, start: str | None = None, end: str | None = None, userId: str | None = None
+) -> dict[str, Any]:
+    scope = _scope(caller, userId)
+    since, until = _range(start, end)
+    per_day: dict[date, float] = defaultdict(float)
+    for event in await _events(session, caller.user_id, since, until):
+        per_day[_utc(event.created_at).date()] += event.credits
+    days = [since.date() + timedelta(days=n) for n in range((until.date() - since.date()).days + 1)]
+    return {
+        "object": "usage_summary",
+        "range": {"start": iso(since), "end": iso(until)},
+        "scope": scope,
+        "credits": _credits(sum(per_day.values())),
+        "daily": [{"date": d.isoformat(), "credits": _credits(per_day.get(d, 0.0))} for d in days],
+        "dataAsOf": iso(utcnow()),
+    }
+
+
+def _encode_cursor(event: UsageEvent) -> str:
+    return base64.urlsafe_b64encode(f"{_utc(event.created_at).isoformat()}|{event.id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        moment, _, event_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
+        return datetime.fromisoformat(moment), event_id
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from None
+
+
+def _event(runtime: Runtime, event: UsageEvent, cost: dict[str, Any] | None) -> dict[str, Any]:
+    if not cost:  # the message is gone: price its tokens at today's rates
+        cost = credits(Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens), rates_for(event.model or "", runtime.settings.credit_rates))
+    tokens = {
+        "input": event.input_tokens, "output": event.output_tokens, "cacheRead": event.cache_read_tokens, "cacheWrite": event.cache_write_tokens,
+        "total": event.input_tokens + event.output_tokens + event.cache_read_tokens + event.cache_write_tokens,
+    }
+    body: dict[str, Any] = {"id": event.id, "object": "usage_event", "type": event.type, "createdAt": iso(event.created_at), "userId": event.user_id}
+    for key, value in (("chatId", event.chat_id), ("messageId", event.message_id), ("model", event.model)):
+        if value is not None:
+            body[key] = value
+    kinds = {k: float(cost.get(k, 0.0)) for k in ("input", "output", "cacheRead", "cacheWrite")}
+    body.update(sources=["plan"], waived=False, tokens=tokens, creditsCost={**kinds, "total": event.credits, "charged": event.credits})
+    return body
+
+
+@router.get("/usage/events")
+async def list_events(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    start: str | None = None,
+    end: str | None = None,
+    userId: str | None = None,
+    chatId: str | None = None,
+    messageId: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The ledger, newest first; the cursor names the last event seen."""
+    scope = _scope(caller, userId)
+    since, until = _range(start, end)
+    query = (
+        select(UsageEvent, Message.credits)
+        .outerjoin(Message, Message.id == UsageEvent.message_id)
+        .where(UsageEvent.user_id == caller.user_id, UsageEvent.created_at >= since, UsageEvent.created_at < until)
+    )
+    if chatId is not None:
+        query = query.where(UsageEvent.chat_id == chatId)
+    if messageId is not None:
+        query = query.where(UsageEvent.message_id == messageId)
+    if cursor:
+        moment, event_id = _decode_cursor(cursor)
+        query = query.where(or_(UsageEvent.created_at < moment, and_(UsageEvent.created_at == moment, UsageEvent.id < event_id)))
+    rows = (await session.execute(query.order_by(UsageEvent.created_at.desc(), UsageEvent.id.desc()).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "object": "list",
+        "range": {"start": iso(since), "end": iso(until)},
+        "scope": scope,
+        "data": [_event(runtime, event, cost) for event, cost in rows],
+        "pagination": {"hasMore": more, "cursor": _encode_cursor(rows[-1][0]) if more else None},
+    }
+
+
+class _Activity:
+    """Messages, days and first/last activity of one chat or project."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.days: set[date] = set()
+        self.chats: set[str] = set()
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+
+    def add(self, event: UsageEvent) -> None:
+        moment = _utc(event.created_at)
+        self.messages += 1
+        self.days.add(moment.date())
+        if event.chat_id:
+            self.chats.add(event.chat_id)
+        self.first = moment if self.first is None else min(self.first, moment)
+        self.last = moment if self.last is None else max(self.last, moment)
+
+    def body(self) -> dict[str, Any]:
+        assert self.first is not None and self.last is not None
+        return {"messageCount": self.messages, "activeDays": len(self.days), "firstActivity": iso(self.first), "lastActivity": iso(self.last)}
+
+
+@router.get("/usage/activity")
+async def get_activity(
+    caller: CallerDep, session: SessionDep, start: str | None = None, end: str | None = None, userId: str | None = None
+) -> dict[str, Any]:
+    """The caller's activity in the range, per chat and per project (chats outside a project are `drafts`)."""
+    scope = _scope(caller, userId)
+    since, until = _range(start, end)
+    events = await _events(session, caller.user_id, since, until)
+    chat_ids = {e.chat_id for e in events if e.chat_id}
+    rows = (await session.execute(select(Chat, Project).outerjoin(Project, Project.id == Chat.project_id).where(Chat.id.in_(chat_ids)))).all() if chat_ids else []
+    found = {chat.id: (chat, project) for chat, project in rows}
+    total = _Activity()
+    per_chat: defaultdict[str, _Activity] = defaultdict(_Activity)
+    per_project: defaultdict[tuple[str, str], _Activity] = defaultdict(_Activity)
+    for event in events:
+        total.add(event)
+        per_chat[event.chat_id or ""].add(event)
+        chat, project = found.get(event.chat_id or "", (None, None))
+        per_project[("project", project.id) if project else ("drafts", "") if chat else ("unavailable", "")].add(event)
+    chats = []
+    for chat_id, activity in per_chat.items():
+        chat, project = found.get(chat_id, (None, None))
+        kind = "chat" if chat is not None else "unavailable"
+        chats.append({
+            "kind": kind, "chatId": chat_id, "title": (chat.name or "") if chat else "", "vercelProjectId": None,
+            "projectName": project.name if project else None, **activity.body(),
+        })
+    projects = []
+    for (kind, project_id), activity in per_project.items():
+        name = next((p.name for _, p in found.values() if p is not None and p.id == project_id), None) if kind == "project" else None
+        projects.append({
+            "kind": kind, "vercelProjectId": None, "name": name or ("Drafts" if kind == "drafts" else "Unavailable"),
+            "chatCount": len(activity.chats), **activity.body(),
+        })
+    return {
+        "object": "usage_activity",
+        "range": {"start": iso(since), "end": iso(until)},
+        "scope": scope,
+        "summary": {"activeUsers": 1 if events else 0, "activeDays": len(total.days), "chatCount": len(total.chats), "messageCount": total.messages},
+        "projects": sorted(projects, key=lambda p: p["lastActivity"], reverse=True),
+        "chats": sorted(chats, key=lambda c: c["lastActivity"], reverse=True),
+    }
