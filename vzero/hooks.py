@@ -38,6 +38,7 @@ from vzero.core.ids import iso, new_id, utcnow
 from vzero.errors import SourceError, UnsafeSource
 from vzero.runtime import Runtime
 from vzero.sources.fetch import SafeFetcher, address_problem, display_url, parse_url
+from vzero.store import hooks as hook_store
 from vzero.store.hooks import hooks_for_event
 from vzero.store.tables import Chat, Message
 
@@ -51,6 +52,7 @@ SECRET_HEADER = "X-Vzero-Webhook-Secret"  # on the response that creates a hook:
 _PURPOSE = "send webhooks to"
 _QUEUE_SIZE = 10_000
 _CONCURRENCY = 8
+_HOOKED_TTL = 5.0  # seconds before the who-has-hooks cache is reloaded anyway (other processes' changes)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -110,6 +112,9 @@ class HookDispatcher:
         self._sending: set[asyncio.Task[Any] | None] = set()  # deliveries inside a POST (the others wait for a retry)
         self._client: httpx.AsyncClient | None = None
         self._gate = asyncio.Semaphore(_CONCURRENCY)
+        self._hooked: tuple[set[str], set[str]] | None = None
+        self._hooked_version = -1
+        self._hooked_at = 0.0
 
     # --- the caller's side ---------------------------------------------------------------
 
@@ -161,8 +166,23 @@ class HookDispatcher:
             except Exception:  # noqa: BLE001 - one bad event must not stop every later delivery
                 log.exception("looking up webhooks for %s failed", emitted.event)
 
+    async def _anyone_listening(self, emitted: Emitted) -> bool:
+        """Most users have no hooks: answer from a cache instead of querying for every event."""
+        now = asyncio.get_running_loop().time()
+        if self._hooked is None or self._hooked_version != hook_store.changes or now - self._hooked_at > _HOOKED_TTL:
+            version = hook_store.changes
+            async with self.runtime.db.session() as session:
+                self._hooked = await hook_store.hooked(session)
+            self._hooked_version, self._hooked_at = version, now
+        owners, chats = self._hooked
+        if emitted.chat_id is not None and emitted.chat_id in chats:
+            return True
+        return emitted.owner_id is None or emitted.owner_id in owners
+
     async def _deliveries_for(self, emitted: Emitted) -> list[Delivery]:
         """The hooks subscribed to the event, each with the signed body it gets."""
+        if not await self._anyone_listening(emitted):
+            return []
         async with self.runtime.db.session() as session:
             owner_id = emitted.owner_id
             if owner_id is None and emitted.chat_id is not None:

@@ -53,10 +53,10 @@ async def run_chat(settings: Settings, prompt: str, *, chat_id: str | None, out:
                 if chat is None:
                     console.print(f"[red]No chat {chat_id} in {settings.data_dir}[/red]")
                     return 1
-            else:
-                chat = await chat_store.create_chat(session, DEFAULT_USER_ID, text=prompt)
-                await session.commit()
-        started = await manager.start(chat, Ask(message=prompt, author_id=chat.owner_id, model_id=model_id, thinking=thinking))
+        new = chat_id is None
+        if new:
+            chat = chat_store.new_chat(DEFAULT_USER_ID, text=prompt)
+        started = await manager.start(chat, Ask(message=prompt, author_id=chat.owner_id, model_id=model_id, thinking=thinking), new=new)
         generation = started.generation
         with Live(_render([], "generating..."), console=console, refresh_per_second=12, transient=False) as live:
             async for _ in generation.follow():

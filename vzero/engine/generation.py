@@ -67,6 +67,8 @@ class Generation:
     request: GenerationRequest
     base_files: FileSet
     provider: Provider
+    author_id: str = ""  # who asked: the usage ledger's user
+    chat_owner_id: str = ""  # whose chat it is: webhooks are the owner's
     files_read: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     done: bool = False

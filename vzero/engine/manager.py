@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, select, update
 
 from vzero.core.ids import new_id, utcnow
 from vzero.core.parser import parse_complete
@@ -19,9 +19,9 @@ from vzero.errors import Conflict, RateLimited
 from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
-from vzero.store.allowance import PROMPT_TYPES, prompts_today
+from vzero.store.allowance import PROMPT_TYPES, day_of
 from vzero.store.tables import Chat, Message, Project, UsageEvent, Version
-from vzero.store.versions import ensure_idle, files_of
+from vzero.store.versions import files_of
 
 log = logging.getLogger("vzero.engine")
 
@@ -68,37 +68,47 @@ class GenerationManager:
         generation = self.by_message.get(message_id)
         return generation if generation is not None and not generation.done else None
 
-    async def start(self, chat: Chat, ask: Ask) -> Started:
-        """Create the user message, the assistant message and a pending version, then generate in the background."""
+    async def start(self, chat: Chat, ask: Ask, *, new: bool = False) -> Started:
+        """Create the user message, the assistant message and a pending version, then generate in the background.
+
+        With `new=True` the chat is not stored yet (`store.chats.new_chat`): it is stored in the same transaction,
+        so a generation that cannot start leaves no empty chat behind.
+        """
         provider = self.provider()
         if chat.id in self._busy_chats:
             raise Conflict("A generation is already running in this chat; wait for it to finish or stop it")
         self._busy_chats.add(chat.id)
         try:
-            return await self._start(chat, ask, provider)
+            return await self._start(chat, ask, provider, new)
         except BaseException:
             self._busy_chats.discard(chat.id)
             raise
 
-    async def _start(self, chat: Chat, ask: Ask, provider: Provider) -> Started:
+    async def _start(self, chat: Chat, ask: Ask, provider: Provider, new: bool) -> Started:
         runtime = self.runtime
         settings = runtime.settings
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), provider.supports_images)
+        # The fewest round trips that are still safe: this runs once per message and sets the time to first token.
         async with runtime.db.session() as session:
-            chat = await session.get(Chat, chat.id) or chat
-            await ensure_idle(session, chat)
+            state = await _chat_state(session, None if new else chat.id, ask.author_id)
+            if new:
+                session.add(chat)
+            else:
+                chat = await session.get(Chat, chat.id) or chat
+            if state.running:
+                raise Conflict("A generation is running in this chat; wait for it to finish or stop it first")
             limit = settings.daily_message_limit
-            if limit > 0 and ask.message_type in PROMPT_TYPES and await prompts_today(session, ask.author_id) >= limit:
+            if limit > 0 and ask.message_type in PROMPT_TYPES and state.prompts_today >= limit:
                 raise RateLimited(f"Daily message limit of {limit} reached; it resets at midnight UTC (VZERO_DAILY_MESSAGE_LIMIT)", retry_after=3600)
             base = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
-            files = await files_of(session, runtime.blobs, base) if base is not None else None
+            files = await files_of(session, runtime.blobs, base) if base is not None else _empty()
             project = await session.get(Project, chat.project_id) if chat.project_id else None
-            history = _history(await chat_store.messages_of(session, chat.id))
+            history = () if new else _history(await chat_store.messages_of(session, chat.id))
             model = resolve_model(settings, ask.model_id)
             request, shown = build_request(
                 PromptInput(
                     model=model,
-                    files=files if files is not None else _empty(),
+                    files=files,
                     history=history,
                     message=ask.message,
                     chat_system=ask.system or chat.system,
@@ -111,73 +121,83 @@ class GenerationManager:
                     file_budget_chars=settings.context_file_budget_chars,
                 )
             )
-            user = await chat_store.add_message(
-                session, chat, role="user", content=ask.message, type=ask.message_type, author_id=ask.author_id,
-                attachments=resolved.records,
+            now = utcnow()
+            user = Message(
+                id=new_id(), chat_id=chat.id, seq=state.message_seq + 1, role="user", type=ask.message_type, content=ask.message,
+                parts=[], attachments=resolved.records, status="completed",
+                finish_reason=None, author_id=ask.author_id, input_tokens=0, output_tokens=0, cache_read_tokens=0,
+                cache_write_tokens=0, created_at=now, updated_at=now,
             )
-            assistant = await chat_store.add_message(
-                session, chat, role="assistant", status="running", parent_id=user.id, model_id=ask.model_id or model,
+            assistant = Message(
+                id=new_id(), chat_id=chat.id, seq=state.message_seq + 2, role="assistant", type="message", content="", parts=[],
+                attachments=[], status="running", parent_id=user.id, model_id=ask.model_id or model, input_tokens=0,
+                output_tokens=0, cache_read_tokens=0, cache_write_tokens=0, created_at=now, updated_at=now,
             )
-            version = await chat_store.add_version(
-                session, runtime.blobs, chat, None, status="pending", message_id=assistant.id, parent_id=base.id if base else None
+            version = Version(
+                id=new_id(), chat_id=chat.id, seq=state.version_seq + 1, message_id=assistant.id, parent_id=base.id if base else None,
+                status="pending", manifest_hash=None, errors=[], created_at=now, updated_at=now,
             )
             assistant.version_id = version.id
+            session.add_all([user, assistant, version])
+            chat.updated_at = now
             if not chat.text:
                 chat.text = ask.message
             if not chat.name:
                 chat.name = _title(ask.message)
             await session.commit()
         generation = Generation(
-            chat_id=chat.id, message_id=assistant.id, version_id=version.id, request=request,
-            base_files=files if files is not None else _empty(), provider=provider, files_read=shown,
+            chat_id=chat.id, message_id=assistant.id, version_id=version.id, request=request, base_files=files,
+            provider=provider, files_read=shown, author_id=ask.author_id, chat_owner_id=chat.owner_id,
         )
-        generation.owner_id = ask.author_id  # type: ignore[attr-defined]
         self.by_message[assistant.id] = generation
         generation.start(self._store)
         hooks = runtime.services.get("hooks")
         if hooks is not None:
+            if new:
+                hooks.emit("chat.created", chat_id=chat.id, owner_id=chat.owner_id)
             for created in (user.id, assistant.id):
-                hooks.emit("message.created", chat_id=chat.id, message_id=created)
+                hooks.emit("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
         return Started(generation, user.id, assistant.id, version.id)
 
     async def _store(self, generation: Generation, outcome: Outcome) -> None:
         """Write the outcome in one transaction: the message, the version and the usage ledger."""
         runtime = self.runtime
         try:
+            tally = outcome.tally
+            cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
+            now = utcnow()
+            completed = outcome.status == "completed"
             async with runtime.db.session() as session:
-                chat = await session.get(Chat, generation.chat_id)
-                message = await session.get(Message, generation.message_id)
-                version = await session.get(Version, generation.version_id)
-                if chat is None or message is None or version is None:
-                    return  # the chat was deleted meanwhile
-                tally = outcome.tally
-                cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
-                now = utcnow()
-                message.status = outcome.status
-                message.finish_reason = outcome.finish_reason
-                message.error = outcome.error
-                message.content = outcome.content
-                message.raw = outcome.raw
-                message.parts = outcome.parts
-                message.experimental_content = outcome.experimental_content
-                message.input_tokens, message.output_tokens = tally.input, tally.output
-                message.cache_read_tokens, message.cache_write_tokens = tally.cache_read, tally.cache_write
-                message.credits = cost
-                message.updated_at = now
+                # Plain UPDATEs by primary key: nothing to load first. If the chat was deleted meanwhile they touch no row.
+                await session.execute(update(Message).where(Message.id == generation.message_id).values(
+                    status=outcome.status, finish_reason=outcome.finish_reason, error=outcome.error, content=outcome.content,
+                    raw=outcome.raw, parts=outcome.parts, experimental_content=outcome.experimental_content,
+                    input_tokens=tally.input, output_tokens=tally.output, cache_read_tokens=tally.cache_read,
+                    cache_write_tokens=tally.cache_write, credits=cost, updated_at=now,
+                ))
                 # A failed or stopped version keeps what was written so far, but never becomes the latest.
-                await chat_store.finish_version(
-                    session, runtime.blobs, chat, version, outcome.files, "completed" if outcome.status == "completed" else "failed"
-                )
+                manifest = await runtime.blobs.put_files(session, outcome.files)
+                await session.execute(update(Version).where(Version.id == generation.version_id).values(
+                    status="completed" if completed else "failed", manifest_hash=manifest, updated_at=now,
+                ))
+                values: dict[str, Any] = {"updated_at": now}
+                if completed:
+                    values["latest_version_id"] = generation.version_id
+                await session.execute(update(Chat).where(Chat.id == generation.chat_id).values(**values))
                 if tally.total:
                     session.add(UsageEvent(
-                        id=new_id(), user_id=getattr(generation, "owner_id", chat.owner_id), chat_id=chat.id, message_id=message.id,
-                        type="message", model=generation.request.model, input_tokens=tally.input, output_tokens=tally.output,
-                        cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write, credits=cost["total"], created_at=now,
+                        id=new_id(), user_id=generation.author_id or generation.chat_owner_id, chat_id=generation.chat_id,
+                        message_id=generation.message_id, type="message", model=generation.request.model, input_tokens=tally.input,
+                        output_tokens=tally.output, cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write,
+                        credits=cost["total"], created_at=now,
                     ))
                 await session.commit()
             hooks = runtime.services.get("hooks")
             if hooks is not None:
-                hooks.emit("message.finished", chat_id=generation.chat_id, message_id=generation.message_id)
+                hooks.emit("message.finished", chat_id=generation.chat_id, message_id=generation.message_id, owner_id=generation.chat_owner_id)
+            preview = runtime.services.get("preview")
+            if preview is not None and completed:
+                preview.version_completed(generation.chat_id, generation.version_id)  # only schedules: never blocks
         finally:
             self._busy_chats.discard(generation.chat_id)
             # Keep finished generations briefly so a late `resume` can still replay them from memory.
@@ -217,6 +237,30 @@ async def recover_interrupted(runtime: Runtime) -> int:
     if rows:
         log.warning("marked %d interrupted generation(s) as failed", len(rows))
     return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _ChatState:
+    message_seq: int
+    version_seq: int
+    running: bool
+    prompts_today: int
+
+
+async def _chat_state(session: Any, chat_id: str | None, author_id: str) -> _ChatState:
+    """One query for what starting a generation must know: sequence numbers, a running generation, today's prompts."""
+    today = select(func.count()).select_from(Message).where(
+        Message.author_id == author_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= day_of(utcnow())[0]
+    ).scalar_subquery()
+    if chat_id is None:
+        return _ChatState(0, 0, False, (await session.execute(select(today))).scalar_one())
+    row = (await session.execute(select(
+        select(func.coalesce(func.max(Message.seq), 0)).where(Message.chat_id == chat_id).scalar_subquery(),
+        select(func.coalesce(func.max(Version.seq), 0)).where(Version.chat_id == chat_id).scalar_subquery(),
+        exists().where(Message.chat_id == chat_id, Message.status == "running"),
+        today,
+    ))).one()
+    return _ChatState(int(row[0]), int(row[1]), bool(row[2]), int(row[3]))
 
 
 def _empty() -> Any:

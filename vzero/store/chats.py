@@ -69,6 +69,27 @@ async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *,
     return ChatAccess(chat=chat, owner_team=owner_team, writable=writable)
 
 
+def new_chat(
+    owner_id: str,
+    *,
+    privacy: str = "private",
+    name: str | None = None,
+    project_id: str | None = None,
+    metadata: dict[str, str] | None = None,
+    text: str = "",
+    system: str | None = None,
+    model_configuration: dict[str, Any] | None = None,
+    api_version: str = "v1",
+) -> Chat:
+    """A chat not stored yet: the generation engine stores it with its first messages, in one transaction."""
+    now = utcnow()
+    return Chat(
+        id=new_id(), owner_id=owner_id, project_id=project_id, name=name, privacy=privacy, favorite=False,
+        meta=dict(metadata or {}), text=text, system=system, model_configuration=model_configuration,
+        api_version=api_version, created_at=now, updated_at=now,
+    )
+
+
 async def create_chat(
     session: AsyncSession,
     owner_id: str,
@@ -82,11 +103,9 @@ async def create_chat(
     model_configuration: dict[str, Any] | None = None,
     api_version: str = "v1",
 ) -> Chat:
-    now = utcnow()
-    chat = Chat(
-        id=new_id(), owner_id=owner_id, project_id=project_id, name=name, privacy=privacy, favorite=False,
-        meta=dict(metadata or {}), text=text, system=system, model_configuration=model_configuration,
-        api_version=api_version, created_at=now, updated_at=now,
+    chat = new_chat(
+        owner_id, privacy=privacy, name=name, project_id=project_id, metadata=metadata, text=text, system=system,
+        model_configuration=model_configuration, api_version=api_version,
     )
     session.add(chat)
     await session.flush()

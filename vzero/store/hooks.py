@@ -18,6 +18,28 @@ HOOK_EVENTS = ("chat.created", "chat.updated", "chat.deleted", "message.created"
 MAX_URL_CHARS = 2048
 
 
+# Bumped by every change to the hooks table in this process: the dispatcher's cache of which users
+# have hooks at all reloads when it moves (and every few seconds for changes made by other processes).
+changes = 0
+
+
+def _changed() -> None:
+    global changes
+    changes += 1
+
+
+async def hooked(session: AsyncSession) -> tuple[set[str], set[str]]:
+    """Who has account-wide hooks, and which chats have hooks of their own."""
+    owners: set[str] = set()
+    chats: set[str] = set()
+    for owner_id, chat_id in await session.execute(select(Hook.owner_id, Hook.chat_id).distinct()):
+        if chat_id is None:
+            owners.add(owner_id)
+        else:
+            chats.add(chat_id)
+    return owners, chats
+
+
 def new_secret() -> str:
     """A per-hook signing secret (256 bits)."""
     return "whsec_" + secrets.token_urlsafe(32)
@@ -56,6 +78,7 @@ async def create_hook(session: AsyncSession, owner_id: str, *, name: str, url: s
     hook = Hook(id=new_id(), owner_id=owner_id, name=name, url=url, events=_events(events), chat_id=chat_id, secret=new_secret(), created_at=now, updated_at=now)
     session.add(hook)
     await session.flush()
+    _changed()
     return hook
 
 
@@ -82,11 +105,13 @@ async def update_hook(
         hook.events = _events(events)
     hook.updated_at = utcnow()
     await session.flush()
+    _changed()
     return hook
 
 
 async def delete_hook(session: AsyncSession, hook: Hook) -> None:
     await session.execute(delete(Hook).where(Hook.id == hook.id))
+    _changed()
 
 
 async def hooks_for_event(session: AsyncSession, owner_id: str, chat_id: str | None, event: str) -> list[Hook]:

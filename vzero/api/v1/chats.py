@@ -17,6 +17,7 @@ from vzero.core.defaults import with_default_files
 from vzero.core.files import normalise_path
 from vzero.core.ids import utcnow
 from vzero.errors import Forbidden, InvalidInput
+from vzero.hooks import emit
 from vzero.imports import import_files_for_init
 from vzero.store import chats as store
 from vzero.store import projects as project_store
@@ -48,6 +49,7 @@ async def init_chat(body: Annotated[schemas.InitChat, Body()], caller: CallerDep
     )
     await store.add_version(session, runtime.blobs, chat, files)
     await session.commit()
+    emit(runtime, "chat.created", chat.id, owner_id=chat.owner_id)
     return await chat_detail_view(session, runtime, store.ChatAccess(chat, caller.team_id, True))
 
 
@@ -94,17 +96,19 @@ async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, 
         chat.meta = chat_metadata.merge(chat.meta or {}, body.metadata)
     chat.updated_at = utcnow()
     await session.commit()
+    emit(runtime, "chat.updated", chat.id, owner_id=chat.owner_id)
     return await chat_detail_view(session, runtime, access)
 
 
 @router.delete("/chats/{chatId}")
-async def delete_chat(chatId: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+async def delete_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     if access.chat.owner_id != caller.user_id:
         raise Forbidden("Only the owner can delete a chat")
     await version_store.ensure_idle(session, access.chat)
     await store.delete_chat(session, access.chat)
     await session.commit()
+    emit(runtime, "chat.deleted", chatId, owner_id=caller.user_id)
     return {"id": chatId, "object": "chat", "deleted": True}
 
 
@@ -127,6 +131,7 @@ async def fork_chat(
     access = await store.chat_for(session, caller, chatId)
     fork = await store.fork_chat(session, runtime.blobs, access.chat, caller.user_id, version_id=body.versionId, privacy=body.privacy)
     await session.commit()
+    emit(runtime, "chat.created", fork.id, owner_id=caller.user_id)
     return await chat_detail_view(session, runtime, store.ChatAccess(fork, caller.team_id, True))
 
 

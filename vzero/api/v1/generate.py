@@ -61,17 +61,11 @@ async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: Runt
         await project_store.project_for(session, caller, body.projectId, write=True)
     manager.provider()  # fail before creating anything when no model is configured
     config = body.modelConfiguration.model_dump(exclude_none=True) if body.modelConfiguration else None
-    chat = await store.create_chat(
-        session, caller.user_id, privacy=body.chatPrivacy, project_id=body.projectId, metadata=chat_metadata.validate(body.metadata),
+    chat = store.new_chat(
+        caller.user_id, privacy=body.chatPrivacy, project_id=body.projectId, metadata=chat_metadata.validate(body.metadata),
         text=body.message, system=body.system, model_configuration=config,
     )
-    await session.commit()
-    try:
-        started = await manager.start(chat, _ask(body, caller.user_id))
-    except BaseException:
-        await store.delete_chat(session, chat)  # nothing was generated: leave no empty chat behind
-        await session.commit()
-        raise
+    started = await manager.start(chat, _ask(body, caller.user_id), new=True)
     return await _respond(runtime, session, chat, started, body.responseMode)
 
 

@@ -21,7 +21,6 @@ from vzero.api.v2.views import manager_of, message_view
 from vzero.core import metadata as chat_metadata
 from vzero.engine.manager import Ask, Started
 from vzero.errors import Conflict, NotFound
-from vzero.hooks import emit
 from vzero.runtime import Runtime
 from vzero.store import chats as store
 from vzero.store.tables import Chat, Message
@@ -47,19 +46,12 @@ async def _new_chat(body: schemas.CreateChat, caller: Caller, runtime: Runtime, 
     manager = manager_of(runtime)
     manager.provider()  # fail before creating anything when no model is configured
     config = body.modelConfiguration.model_dump(exclude_none=True) if body.modelConfiguration else None
-    chat = await store.create_chat(
-        session, caller.user_id, privacy=body.privacy, name=body.title, metadata=chat_metadata.validate(body.metadata),
+    chat = store.new_chat(
+        caller.user_id, privacy=body.privacy, name=body.title, metadata=chat_metadata.validate(body.metadata),
         text=body.message, system=body.systemPrompt, model_configuration=config, api_version="v2",
     )
-    await session.commit()
-    emit(runtime, "chat.created", chat.id)
-    try:
-        started = await manager.start(chat, _ask(body, caller.user_id))
-    except BaseException:
-        await store.delete_chat(session, chat)
-        await session.commit()
-        emit(runtime, "chat.deleted", chat.id, owner_id=caller.user_id)
-        raise
+    # Stored with its first messages in one transaction: a generation that cannot start leaves no chat behind.
+    started = await manager.start(chat, _ask(body, caller.user_id), new=True)
     return chat, started
 
 
