@@ -161,9 +161,14 @@ def _read_bounded(
         total += len(chunk)
         if len(buffer) > member_limit:
             raise _member_too_large(path, member_limit, member_setting)
-        if total > settings.archive_max_total_bytes:
-            raise _too_large_total(settings)
+        if total > _kept_total_limit(settings):
+            raise _too_large_total(settings, kept=True)
     return bytes(buffer), total
+
+
+def _kept_total_limit(settings: Settings) -> int:
+    """What the kept members may add up to: the archive's limit, or the files' limit when that is smaller."""
+    return min(settings.archive_max_total_bytes, settings.max_total_file_bytes)
 
 
 def _check_zip_member_count(raw: IO[bytes], limit: int) -> None:
@@ -243,7 +248,10 @@ def _too_many_members(settings: Settings) -> PayloadTooLarge:
     return PayloadTooLarge(f"The archive has more than {limit} members (VZERO_ARCHIVE_MAX_MEMBERS)")
 
 
-def _too_large_total(settings: Settings) -> PayloadTooLarge:
+def _too_large_total(settings: Settings, kept: bool = False) -> PayloadTooLarge:
+    if kept and settings.max_total_file_bytes < settings.archive_max_total_bytes:
+        limit = human_bytes(settings.max_total_file_bytes)
+        return PayloadTooLarge(f"The archive's files add up to more than {limit} (VZERO_MAX_TOTAL_FILE_BYTES)")
     limit = human_bytes(settings.archive_max_total_bytes)
     return PayloadTooLarge(f"The archive unpacks to more than {limit} (VZERO_ARCHIVE_MAX_TOTAL_BYTES)")
 
