@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import os
 import re
-import statistics
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,13 +80,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def direct(model_url: str, streams: int, chunks: int) -> Run:
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def direct(model_url: str, streams: int, chunks: int) -> tuple[Run, float]:
+    """The same load read straight from the model; returns this client's CPU seconds as the baseline."""
     run = Run()
+    before = own_cpu()
     limits = httpx.Limits(max_connections=streams + 8, max_keepalive_connections=streams + 8)
     async with httpx.AsyncClient(limits=limits, timeout=120) as client:
         body = {"model": "timed", "stream": True, "messages": [{"role": "user", "content": "go"}]}
         await asyncio.gather(*(read_stream(client, "POST", f"{model_url}/v1/chat/completions", body, chunks, run, b"[DONE]") for _ in range(streams)))
-    return run
+    return run, own_cpu() - before
 
 
 async def through_vzero(server: VzeroServer, streams: int, chunks: int) -> tuple[Run, float]:
@@ -99,7 +106,7 @@ async def through_vzero(server: VzeroServer, streams: int, chunks: int) -> tuple
     return run, cpu_seconds(server.pid or 0) - before
 
 
-def report(label: str, streams: int, base: Run, via: Run, cpu: float) -> None:
+def report(label: str, streams: int, base: Run, via: Run, cpu: float, client_cpu: float) -> None:
     added50 = pct(via.latencies, 50) - pct(base.latencies, 50)
     added99 = pct(via.latencies, 99) - pct(base.latencies, 99)
     per_k = cpu / max(1, via.chunks) * 1000
@@ -109,6 +116,7 @@ def report(label: str, streams: int, base: Run, via: Run, cpu: float) -> None:
         f" ttft p50 {pct(via.first_token, 50):7.1f} ms p99 {pct(via.first_token, 99):7.1f} ms"
         f" | added p50 {added50:6.2f} ms p99 {added99:6.2f} ms | vzero CPU {cpu:6.2f} s = {per_k:.3f} s/1000 chunks"
         f" | complete {via.complete}/{streams} lost {via.lost} (direct lost {base.lost})"
+        f" | baseline: a bare client reading the model directly spent {client_cpu / max(1, base.chunks) * 1000:.3f} s/1000 chunks"
     )
 
 
@@ -140,9 +148,9 @@ async def main() -> None:
                 print(f"{os.cpu_count()} cores shared by the model, vzero and this client; {args.chunks} chunks {args.interval * 1000:.0f} ms apart per stream")
                 await through_vzero(server, 2, args.chunks)  # warm up imports, pools and caches
                 for streams in (int(s) for s in args.streams.split(",")):
-                    base = await direct(model_url, streams, args.chunks)
+                    base, client_cpu = await direct(model_url, streams, args.chunks)
                     via, cpu = await through_vzero(server, streams, args.chunks)
-                    report("v1", streams, base, via, cpu)
+                    report("v1", streams, base, via, cpu, client_cpu)
     finally:
         model.terminate()
         model.wait(10)
