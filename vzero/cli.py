@@ -27,7 +27,33 @@ def serve(
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)
+    if not settings.api_key:
+        key = asyncio.run(_first_key(settings))
+        if key:
+            typer.echo(f"No VZERO_API_KEY is set and no key exists yet: created one for the default user (shown once):\n{key}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
+
+
+async def _first_key(settings: Settings) -> str | None:
+    """A key for the default user when the server would otherwise accept no key at all."""
+    from sqlalchemy import func, select
+
+    from vzero.runtime import Runtime
+    from vzero.startup import start_runtime, stop_runtime
+    from vzero.store.tables import ApiKey
+    from vzero.store.users import DEFAULT_USER_ID, create_key
+
+    runtime = Runtime.from_settings(settings)
+    await start_runtime(runtime)
+    try:
+        async with runtime.db.session() as session:
+            if (await session.execute(select(func.count()).select_from(ApiKey))).scalar_one():
+                return None
+            new = await create_key(session, DEFAULT_USER_ID, "default")
+            await session.commit()
+            return new.key
+    finally:
+        await stop_runtime(runtime)
 
 
 @keys_app.command("create")
