@@ -21,7 +21,6 @@ from vzero.providers.base import (
     TextChunk,
     ThinkingChunk,
     Usage,
-    connect_errors,
     is_transient_status,
     read_sse,
     transport_errors,
@@ -58,6 +57,7 @@ class AnthropicProvider(Provider):
     supports_images: ClassVar[bool] = True
     needs_key: ClassVar[str | None] = "ANTHROPIC_API_KEY"
     default_model: ClassVar[str] = "claude-sonnet-4-6"
+    connect_hint: ClassVar[str] = "check the network and ANTHROPIC_BASE_URL"
 
     class Options(Provider.Options):
         """Where the API is and how to authenticate."""
@@ -235,22 +235,6 @@ class AnthropicProvider(Provider):
         if isinstance(exc, anthropic.AnthropicError | ValueError):
             return ProviderError(f"{where} sent a reply that could not be read: {self._redact(str(exc))}")
         return ProviderError(f"{where}: unexpected {type(exc).__name__}: {self._redact(str(exc))}")
-
-    def describe(self, request: GenerationRequest) -> str:
-        """Provider, base URL and model, for error messages."""
-        return f"{self.label} at {self.base_url} (model '{request.model}')"
-
-    def _connection_error(self, where: str, cause: BaseException) -> ProviderError:
-        """A transient error for a failed connection, with a hint when the server could not be reached at all."""
-        if isinstance(cause, connect_errors()):
-            hint = "check the network and ANTHROPIC_BASE_URL"
-            return ProviderError(f"{where}: could not connect ({self._redact(str(cause))}) - {hint}", transient=True)
-        reason = self._redact(str(cause)) or type(cause).__name__
-        return ProviderError(f"{where}: connection lost: {reason}", transient=True)
-
-    def _redact(self, text: str) -> str:
-        """Remove the API key from text that may echo it."""
-        return text.replace(self._key, "***") if self._key else text
 
 
 def _claude_version(model: str) -> tuple[int, int]:

@@ -163,6 +163,7 @@ class Provider(ABC):
     supports_images: ClassVar[bool] = False
     needs_key: ClassVar[str | None] = None  # environment variable holding the API key, if any
     default_model: ClassVar[str]
+    connect_hint: ClassVar[str] = "check the network and the provider's base URL"  # said when nothing answers
 
     class Options(BaseModel):
         """Connection and retry settings shared by every provider; subclasses add their own."""
@@ -203,7 +204,20 @@ class Provider(ABC):
 
     def describe(self, request: GenerationRequest) -> str:
         """Who is called, for error messages: provider, where it is and which model (never a key)."""
-        return f"{self.label} (model '{request.model}')"
+        where = getattr(self, "base_url", None)
+        return f"{self.label} at {where} (model '{request.model}')" if where else f"{self.label} (model '{request.model}')"
+
+    def _connection_error(self, where: str, cause: BaseException) -> ProviderError:
+        """A transient error for a failed connection, with a hint when the server could not be reached at all."""
+        if isinstance(cause, connect_errors()):
+            return ProviderError(f"{where}: could not connect ({self._redact(str(cause))}) - {self.connect_hint}", transient=True)
+        reason = self._redact(str(cause)) or type(cause).__name__
+        return ProviderError(f"{where}: connection lost: {reason}", transient=True)
+
+    def _redact(self, text: str) -> str:
+        """Remove the API key from text that may echo it."""
+        key = getattr(self, "_key", "")
+        return text.replace(key, "***") if key else text
 
     def guarded(
         self,
