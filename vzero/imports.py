@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vzero.core.files import FileEntry, FileSet
-from vzero.errors import InvalidInput, PayloadTooLarge
+from vzero.errors import InvalidInput, PayloadTooLarge, SourceError
 from vzero.runtime import Runtime
 from vzero.sources import ImportedFile
 from vzero.sources.archives import import_archive
@@ -50,16 +50,26 @@ async def inline_files(runtime: Runtime, files: Sequence[Mapping[str, Any]]) -> 
     return to_file_set(runtime, imported)
 
 
+def not_empty(files: FileSet, source: str) -> FileSet:
+    """Refuse an import that left nothing: everything in it was a link, a device or an ignored path."""
+    if len(files) == 0:
+        raise SourceError(
+            f"The {source} holds no files to import (links, devices, node_modules, version control data and"
+            " build output are left out)"
+        )
+    return files
+
+
 async def from_repo(runtime: Runtime, url: str, branch: str | None, lock_all: bool = False) -> FileSet:
-    return to_file_set(runtime, await import_repo(url, branch, runtime.settings), lock_all)
+    return not_empty(to_file_set(runtime, await import_repo(url, branch, runtime.settings), lock_all), "repository")
 
 
 async def from_zip(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
-    return to_file_set(runtime, await import_archive(url, runtime.settings), lock_all)
+    return not_empty(to_file_set(runtime, await import_archive(url, runtime.settings), lock_all), "archive")
 
 
 async def from_registry(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
-    return to_file_set(runtime, await import_registry(url, runtime.settings), lock_all)
+    return not_empty(to_file_set(runtime, await import_registry(url, runtime.settings), lock_all), "registry item")
 
 
 def from_template(runtime: Runtime, template_id: str) -> FileSet:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vzero.errors import RateLimited, VzeroError
@@ -46,8 +48,73 @@ def _describe_validation(errors: list[Any]) -> str:
     return "Invalid request: " + "; ".join(described) + more
 
 
+# Statuses any /v1 or /v2 operation can answer with besides its own: auth, access, limits, rate, failure.
+DOCUMENTED_ERRORS = {
+    401: "No valid API key",
+    403: "Not allowed for this caller",
+    404: "No such resource (or not visible to the caller)",
+    409: "The resource's state does not allow it",
+    413: "A body, file, archive or download is over a limit",
+    422: "The request is not acceptable",
+    429: "Rate limit reached",
+    500: "Internal error",
+    503: "A needed service is unavailable",
+}
+
+
+def _error_schemas() -> dict[str, Any]:
+    message = {"type": "string"}
+    v1 = {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["type", "message"],
+                "additionalProperties": False,
+                "properties": {"type": {"type": "string", "enum": sorted(set(V1_TYPES.values()))}, "message": message},
+            }
+        },
+    }
+    v2 = {"type": "object", "required": ["message"], "additionalProperties": False, "properties": {"message": message}}
+    return {"V1Error": v1, "V2Error": v2}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe the errors vzero really sends: FastAPI documents a `{detail}` 422 body that the handlers below replace."""
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).update(_error_schemas())
+    components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
+    for path, item in schema.get("paths", {}).items():
+        dialect = "V2Error" if path.startswith("/v2/") else "V1Error" if path.startswith("/v1/") else None
+        if dialect is None:
+            continue
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation.setdefault("security", [{"bearer": []}])
+            for status, description in DOCUMENTED_ERRORS.items():
+                operation["responses"][str(status)] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{dialect}"}}},
+                }
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{unused}" not in json.dumps(schema.get("paths", {})):
+            components["schemas"].pop(unused, None)
+    return schema
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers; looked up along the exception's MRO, so VzeroError covers the tree."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(VzeroError)
     async def _vzero(request: Request, exc: VzeroError) -> JSONResponse:
@@ -68,9 +135,32 @@ def install(app: FastAPI) -> None:
             message = f"No such route: {request.method} {request.url.path}"
         if status == 405:
             status, message = 404, f"No such route: {request.method} {request.url.path}"
+        if status == 400:
+            # FastAPI answers 400 for a body it cannot decode (not UTF-8); neither v0 spec has a 400, and
+            # a body that is not JSON at all already gets 422, so this one does too.
+            status = 422
+            if message == "There was an error parsing the body":
+                message = "Invalid request: the body is not valid UTF-8 JSON"
         return error_response(request.url.path, status, message)
+
+    @app.exception_handler(UnicodeEncodeError)
+    @app.exception_handler(ValidationError)
+    async def _unicode(request: Request, exc: Exception) -> JSONResponse:
+        # JSON may spell a lone UTF-16 surrogate ("\ud800"); it decodes to a str that cannot be stored. Fields
+        # that pydantic does not check for it fail later, here: that is the caller's input, not a server fault.
+        if _is_lone_surrogate(exc):
+            return error_response(request.url.path, 422, "Invalid request: text must be valid Unicode (a lone UTF-16 surrogate such as \\ud800 is not)")
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("Unexpected error on %s %s", request.method, request.url.path)
+        log.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(request.url.path, 500, "Internal server error; the server log has the details")
+
+
+def _is_lone_surrogate(exc: Exception) -> bool:
+    if isinstance(exc, UnicodeEncodeError):
+        return exc.reason == "surrogates not allowed"
+    if isinstance(exc, ValidationError):
+        return all(error["type"] == "string_unicode" for error in exc.errors())
+    return False

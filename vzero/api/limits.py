@@ -24,30 +24,37 @@ class BodyLimit:
             return
         received = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit the app is told the client went away: an exception raised here would be caught by
+            # FastAPI's body parsing and turned into a 400, so the 413 is sent from here instead.
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 went out already; whatever the app answers to the "disconnect" is dropped
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, send)
+        await self.app(scope, limited_receive, tracking_send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         message = f"Request body is larger than {self.max_bytes} bytes (the limit is set by VZERO_MAX_REQUEST_BYTES)"
+        body: dict[str, object]
         if scope["path"].startswith("/v2/"):
             body = {"message": message}
         else:
@@ -55,7 +62,3 @@ class BodyLimit:
         payload = json.dumps(body).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": payload})
-
-
-class _TooLarge(Exception):
-    pass

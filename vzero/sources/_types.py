@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from vzero.core.files import is_binary
+from vzero.core.files import FileEntry, is_binary
 
 __all__ = ["ImportedFile", "is_binary", "lock_all"]
 
 
-@dataclass(frozen=True, slots=True)
-class ImportedFile:
-    """One imported file; binary files (images, fonts) stay bytes and never reach the model as text."""
-
-    path: str
-    content: bytes
-    locked: bool = False
-
-    @property
-    def is_binary(self) -> bool:
-        return is_binary(self.path, self.content)
+# Sources return the core's own file type: an imported file is a version's file before it is stored.
+ImportedFile = FileEntry
 
 
 def lock_all(files: Iterable[ImportedFile]) -> list[ImportedFile]:

@@ -6,6 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# Any constraint makes pydantic check that a string is valid Unicode: a plain `str` lets a lone surrogate
+# (JSON "\ud800") through, which then fails as a 500 when the text is encoded to be stored.
+Text = Annotated[str, Field(min_length=0)]
 ChatPrivacy = Literal["public", "private", "team", "team-edit", "unlisted"]
 Metadata = dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Annotated[str, StringConstraints(max_length=500)]]
 MetadataPatch = dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Annotated[str, StringConstraints(max_length=500)] | None]
@@ -17,13 +20,15 @@ class Body(BaseModel):
 
 class InlineFile(Body):
     name: str = Field(min_length=1, max_length=1024)
-    content: str
+    content: Text
     locked: bool | None = None
 
 
 class UrlFile(Body):
     name: str = Field(min_length=1, max_length=1024)
-    url: str = Field(min_length=1, max_length=8192)
+    # No length cap here: a data: URI carries the whole file (VZERO_MAX_FILE_BYTES bounds it); http(s) URLs
+    # are capped at 8192 characters by the safe fetcher.
+    url: str = Field(min_length=1)
     locked: bool | None = None
 
 
@@ -39,7 +44,7 @@ class UrlSource(Body):
 class _InitCommon(Body):
     name: str | None = Field(default=None, max_length=255)
     chatPrivacy: ChatPrivacy = "private"
-    projectId: str | None = None
+    projectId: Text | None = None
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -91,14 +96,14 @@ class FixAction(Body):
 class CreateChat(Body):
     message: str = Field(min_length=1)
     attachments: list[Attachment] = Field(default_factory=list)
-    system: str | None = None
+    system: Text | None = None
     chatPrivacy: ChatPrivacy = "private"
-    projectId: str | None = None
+    projectId: Text | None = None
     modelConfiguration: ModelConfiguration | None = None
     responseMode: Literal["sync", "async", "experimental_stream"] = "sync"
-    designSystemId: str | None = None
-    mcpServerIds: list[str] | None = None
-    attachedSkillIds: list[str] | None = None
+    designSystemId: Text | None = None
+    mcpServerIds: list[Text] | None = None
+    attachedSkillIds: list[Text] | None = None
     skills: list[dict[str, Any]] | None = None
     metadata: Metadata = Field(default_factory=dict)
 
@@ -106,11 +111,11 @@ class CreateChat(Body):
 class SendMessage(Body):
     message: str = Field(min_length=1)
     attachments: list[Attachment] = Field(default_factory=list)
-    system: str | None = None
+    system: Text | None = None
     modelConfiguration: ModelConfiguration | None = None
     responseMode: Literal["sync", "async", "experimental_stream"] = "sync"
-    mcpServerIds: list[str] | None = None
-    attachedSkillIds: list[str] | None = None
+    mcpServerIds: list[Text] | None = None
+    attachedSkillIds: list[Text] | None = None
     skills: list[dict[str, Any]] | None = None
     action: FixAction | None = None
 
@@ -132,7 +137,7 @@ class ForkChat(Body):
 
 class VersionFile(Body):
     name: str = Field(min_length=1, max_length=1024)
-    content: str
+    content: Text
     locked: bool | None = None
 
 
@@ -141,4 +146,4 @@ class UpdateVersion(Body):
 
 
 class DeleteVersionFiles(Body):
-    filePaths: list[str]
+    filePaths: list[Text]
