@@ -1,7 +1,9 @@
 """Preview build times for a realistic 20-file generated Next.js app: cold, warm, and one-file change.
 
-Run: python bench/bench_preview.py [--runs 15] [--runtime-dir DIR]
+Run: python bench/bench_preview.py [--runs 15] [--runtime-dir DIR] [--no-served]
 The runtime is installed on first use (VZERO_PREVIEW_RUNTIME_DIR or the temp folder, like the tests).
+The second part ("served") measures the same through the app: GET of a version's demoUrl, which loads the
+version's files from the database and builds on first view, in process over ASGI with SQLite.
 """
 
 from __future__ import annotations
@@ -603,14 +605,61 @@ async def run(runtime_dir: Path, runs: int) -> None:
             await builder.aclose()
 
 
+async def served(runtime_dir: Path, runs: int) -> None:
+    """demoUrl views through the app: first view of a new chat, of a one-file change, and a repeat view."""
+    import httpx
+
+    from vzero.app import create_app
+    from vzero.config import Settings
+
+    key = "bench-key-0123456789"
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(data_dir=Path(data), api_key=key, public_url="http://bench", preview_runtime_dir=runtime_dir, screenshots=False)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", headers={"Authorization": f"Bearer {key}"}
+        ) as client:
+
+            async def view(url: str) -> float:
+                started = time.perf_counter()
+                response = await client.get(url.removeprefix("http://bench"))
+                assert response.status_code == 200 and "x-vzero-build" not in response.headers, response.text[:300]
+                return (time.perf_counter() - started) * 1000
+
+            files = [{"name": k, "content": v.decode()} for k, v in FILES.items()]
+            first: list[float] = []
+            change: list[float] = []
+            repeat: list[float] = []
+            await view((await client.post("/v1/chats/init", json={"type": "files", "files": files})).json()["latestVersion"]["demoUrl"])
+            for i in range(runs):
+                tagged = [{**f, "content": f["content"].replace(">Dashboard<", f">Dashboard new-{i}<")} if f["name"] == "app/page.tsx" else f for f in files]
+                chat = (await client.post("/v1/chats/init", json={"type": "files", "files": tagged})).json()
+                first.append(await view(chat["latestVersion"]["demoUrl"]))
+                page = next(f["content"] for f in tagged if f["name"] == "app/page.tsx").replace(f"new-{i}<", f"edited-{i}<")
+                url = f"/v1/chats/{chat['id']}/versions/{chat['latestVersion']['id']}"
+                assert (await client.patch(url, json={"files": [{"name": "app/page.tsx", "content": page}]})).status_code == 200
+                latest = (await client.get(f"/v1/chats/{chat['id']}")).json()["latestVersion"]
+                assert latest["id"] != chat["latestVersion"]["id"]
+                change.append(await view(latest["demoUrl"]))
+                repeat.append(await view(latest["demoUrl"]))
+            builds = app.state.runtime.services["preview"].stats["builds"]
+            assert builds == 1 + 2 * runs, f"expected a build per new version, got {builds}"
+            print(f"served: first view, new chat    p50 {p50(first):6.1f} ms   (min {min(first):.1f}, max {max(first):.1f})")
+            print(f"served: first view, 1 file new  p50 {p50(change):6.1f} ms   (min {min(change):.1f}, max {max(change):.1f})")
+            print(f"served: repeat view (cached)    p50 {p50(repeat):6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--runtime-dir", type=Path, default=None)
+    parser.add_argument("--no-served", action="store_true", help="skip the figures measured through the app")
     args = parser.parse_args()
     runtime_dir = args.runtime_dir or Path(os.environ.get("VZERO_PREVIEW_RUNTIME_DIR") or Path(tempfile.gettempdir()) / "vzero-preview-runtime")
     install_runtime(runtime_dir)
     asyncio.run(run(runtime_dir, args.runs))
+    if not args.no_served:
+        asyncio.run(served(runtime_dir, args.runs))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from vzero.api.limits import BodyLimit
 from vzero.api.v1 import router as v1_router
 from vzero.api.v2 import router as v2_router
 from vzero.config import Settings
+from vzero.preview import routes as preview_routes
 from vzero.runtime import Runtime
 from vzero.startup import start_runtime, stop_runtime
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(v1_router.router, prefix="/v1")
     app.include_router(v2_router.router, prefix="/v2")
+    app.include_router(preview_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -6,6 +6,7 @@ import logging
 
 from vzero.engine.manager import GenerationManager, recover_interrupted
 from vzero.hooks import HookDispatcher
+from vzero.preview.service import PreviewService
 from vzero.runtime import Runtime
 from vzero.store.users import ensure_default_user
 
@@ -22,6 +23,7 @@ async def start_runtime(runtime: Runtime) -> None:
     hooks = HookDispatcher(runtime)
     await hooks.start()
     runtime.services["hooks"] = hooks
+    runtime.services["preview"] = PreviewService(runtime)  # lazy: node starts on the first build
     runtime.services["generations"] = GenerationManager(runtime)
 
 
@@ -29,6 +31,9 @@ async def stop_runtime(runtime: Runtime) -> None:
     generations = runtime.services.pop("generations", None)
     if generations is not None:
         await generations.shutdown()
+    preview = runtime.services.pop("preview", None)
+    if preview is not None:
+        await preview.aclose()
     hooks = runtime.services.pop("hooks", None)
     if hooks is not None:
         await hooks.stop()

@@ -79,6 +79,14 @@ HOOK_ROUTES = [
     Route("hooks.delete", "DELETE", "/v1/hooks/{hook}", "owner"),
 ]
 
+DEPLOYMENT_ROUTES = [
+    Route("deployments.find", "GET", "/v1/deployments?chatId={chat}&versionId={version}", "read"),
+    Route("deployments.getById", "GET", "/v1/deployments/{deployment}", "read"),
+    Route("deployments.findLogs", "GET", "/v1/deployments/{deployment}/logs", "read"),
+    Route("deployments.findErrors", "GET", "/v1/deployments/{deployment}/errors", "read"),
+    Route("deployments.delete", "DELETE", "/v1/deployments/{deployment}", "write"),
+]
+
 READERS = ("mate", "outsider", "stranger")
 
 
@@ -284,6 +292,36 @@ async def test_hooks_are_private_to_their_owner(people: dict[str, httpx.AsyncCli
         await check(owner, route, {**ids, "who": "owner"}, 200)
 
 
+async def stored_deployment(runtime: Any, ids: dict[str, str]) -> str:
+    """A deployment row of the owner's version (its access rules need no build)."""
+    from vzero.preview.result import BuildResult
+    from vzero.store import deployments as deployment_store
+
+    built = BuildResult(ok=True, html="", assets={}, errors=[], log="built", duration_ms=1.0, digest="0" * 64)
+    async with runtime.db.session() as session:
+        chat = await session.get(Chat, ids["chat"])
+        assert chat is not None
+        row = await deployment_store.create_deployment(
+            session, deployment_id=deployment_store.new_deployment_id(), owner_id=chat.owner_id, chat=chat,
+            version_id=ids["version"], project_id=None, result=built,
+        )
+        await session.commit()
+    return row.id
+
+
+@pytest.mark.parametrize("privacy", ["private", "public", "unlisted", "team", "team-edit"])
+async def test_deployment_routes_by_privacy(people: dict[str, httpx.AsyncClient], runtime: Any, privacy: str) -> None:
+    """A deployment is seen by whoever may read its chat and deleted by whoever may change it."""
+    ids = await owner_chat(people, runtime, privacy)
+    for who in READERS:
+        ids["deployment"] = await stored_deployment(runtime, ids)
+        for route in DEPLOYMENT_ROUTES:
+            await check(people[who], route, {**ids, "who": who}, expected(privacy, who, route.kind))
+    ids["deployment"] = await stored_deployment(runtime, ids)
+    for route in DEPLOYMENT_ROUTES:
+        await check(people["owner"], route, {**ids, "who": "owner"}, 200)
+
+
 async def test_user_scopes_are_the_callers_own(people: dict[str, httpx.AsyncClient]) -> None:
     owner_scopes = conformance.v1("user.getScopes", await people["owner"].get("/v1/user/scopes"))["data"]
     personal, team = owner_scopes[0]["id"], owner_scopes[1]["id"]
@@ -296,9 +334,10 @@ async def test_user_scopes_are_the_callers_own(people: dict[str, httpx.AsyncClie
 
 async def test_matrix_covers_every_route(app: Any) -> None:
     """A new per-resource route must join a table above, so its access rules are tested too."""
-    covered = {(r.method, r.path.split("?")[0]) for r in CHAT_ROUTES + PROJECT_ROUTES + MCP_ROUTES + HOOK_ROUTES}
+    covered = {(r.method, r.path.split("?")[0]) for r in CHAT_ROUTES + PROJECT_ROUTES + MCP_ROUTES + HOOK_ROUTES + DEPLOYMENT_ROUTES}
     placeholders = {"{chatId}": "{chat}", "{versionId}": "{version}", "{messageId}": "{message}", "{projectId}": "{project}",
-                    "{environmentVariableId}": "{env}", "{mcpServerId}": "{server}", "{hookId}": "{hook}"}
+                    "{environmentVariableId}": "{env}", "{mcpServerId}": "{server}", "{hookId}": "{hook}",
+                    "{deploymentId}": "{deployment}"}
     missing = []
     for path, item in app.openapi()["paths"].items():
         if "{" not in path or not path.startswith("/v1/"):

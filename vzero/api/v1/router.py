@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from vzero.api.v1 import chats, generate
 from vzero.api.v1 import hooks, integrations, mcp_servers, projects, users
+from vzero.api.v1 import deployments
 
 router = APIRouter()
 router.include_router(chats.router)
@@ -15,3 +16,4 @@ router.include_router(users.router)
 router.include_router(hooks.router)
 router.include_router(mcp_servers.router)
 router.include_router(integrations.router)
+router.include_router(deployments.router)
