@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_files: int = 2000
     max_file_bytes: int = 5 * 1024 * 1024
     max_total_file_bytes: int = 100 * 1024 * 1024
+    max_message_chars: int = 200_000  # one prompt (error logs included)
+    max_attachments: int = 10  # per message
+    max_attachment_bytes: int = 10 * 1024 * 1024  # each, fetched or given as a data URI
     archive_max_members: int = 5000
     archive_max_member_bytes: int = 10 * 1024 * 1024
     archive_max_total_bytes: int = 200 * 1024 * 1024
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
     preview_runtime_dir: Path | None = None
     auto_fix: bool = False
     auto_fix_attempts: int = 2
+    screenshots: bool = True  # screenshotUrl of versions, taken with headless Chromium when it is installed
 
     @field_validator("database_url")
     @classmethod

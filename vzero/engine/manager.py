@@ -15,7 +15,7 @@ from vzero.engine import attachments as attachment_inputs
 from vzero.engine.generation import Generation, Outcome
 from vzero.engine.prompt import PromptInput, build_request
 from vzero.engine.usage import credits, rates_for
-from vzero.errors import Conflict, RateLimited
+from vzero.errors import Conflict, PayloadTooLarge, RateLimited
 from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
@@ -75,6 +75,9 @@ class GenerationManager:
         so a generation that cannot start leaves no empty chat behind.
         """
         provider = self.provider()
+        limit = self.runtime.settings.max_message_chars
+        if len(ask.message) > limit:
+            raise PayloadTooLarge(f"The message is {len(ask.message)} characters; the limit is {limit} (VZERO_MAX_MESSAGE_CHARS)")
         if chat.id in self._busy_chats:
             raise Conflict("A generation is already running in this chat; wait for it to finish or stop it")
         self._busy_chats.add(chat.id)

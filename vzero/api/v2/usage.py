@@ -35,7 +35,10 @@ def _moment(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if not 1970 <= moment.year <= 9000:  # keeps the date arithmetic below far from datetime's bounds
+        raise InvalidInput(f"{name} must be a date between 1970 and 9000, not {value[:60]!r}")
+    return moment
 
 
 def _range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
