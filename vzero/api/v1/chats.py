@@ -8,9 +8,15 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.sse import ARCHIVE_RESPONSE
 from vzero.api.v1 import schemas
-from vzero.api.v1.render import chat_summary, message_detail, message_summary, version_summary
-from vzero.api.v1.views import chat_detail_view, urls_of, version_detail_view
+from vzero.api.v1.render import (
+    chat_summary,
+    message_detail,
+    message_summary,
+    version_summary,
+)
+from vzero.api.v1.views import chat_detail_json_view, chat_detail_view, urls_of, version_detail_view
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_tarball, to_zip
 from vzero.core.defaults import with_default_files
@@ -76,9 +82,9 @@ async def find_chats(
 
 
 @router.get("/chats/{chatId}")
-async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    access = await store.chat_for(session, caller, chatId)
-    return await chat_detail_view(session, runtime, access)
+async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Response:
+    # Serialised here, not by FastAPI: the body splices in the cached JSON of the latest version's files.
+    return Response(await chat_detail_json_view(session, runtime, caller, chatId), media_type="application/json")
 
 
 @router.patch("/chats/{chatId}")
@@ -226,7 +232,7 @@ async def restore_version(chatId: str, versionId: str, caller: CallerDep, runtim
     return await version_detail_view(session, runtime, version)
 
 
-@router.get("/chats/{chatId}/versions/{versionId}/download")
+@router.get("/chats/{chatId}/versions/{versionId}/download", response_class=Response, responses=ARCHIVE_RESPONSE)
 async def download_version(
     chatId: str,
     versionId: str,

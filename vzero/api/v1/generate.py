@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.sse import SSE_RESPONSE
 from vzero.api.v1 import schemas
 from vzero.api.v1.stream import V1Stream
 from vzero.api.v1.views import chat_detail_view
@@ -54,7 +55,7 @@ async def _respond(runtime: Runtime, session: Any, chat: Chat, started: Started,
     return detail
 
 
-@router.post("/chats")
+@router.post("/chats", responses=SSE_RESPONSE)
 async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Any:
     manager = manager_of(runtime)
     if body.projectId is not None:
@@ -69,7 +70,7 @@ async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: Runt
     return await _respond(runtime, session, chat, started, body.responseMode)
 
 
-@router.post("/chats/{chatId}/messages")
+@router.post("/chats/{chatId}/messages", responses=SSE_RESPONSE)
 async def send_message(chatId: str, body: schemas.SendMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Any:
     access = await store.chat_for(session, caller, chatId, write=True)
     message_type = "fix-with-v0" if body.action is not None else "message"
@@ -87,7 +88,7 @@ async def stop_message(chatId: str, messageId: str, caller: CallerDep, runtime: 
     return {"success": True}
 
 
-@router.post("/chats/{chatId}/messages/{messageId}/resume")
+@router.post("/chats/{chatId}/messages/{messageId}/resume", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def resume_message(chatId: str, messageId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> StreamingResponse:
     access = await store.chat_for(session, caller, chatId)
     message = await store.message_of(session, chatId, messageId)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from vzero.core.access import is_shareable
 from vzero.core.files import FileSet
@@ -15,6 +18,15 @@ from vzero.store.tables import Chat, EnvVar, Hook, McpServer, Message, Project, 
 
 V1_MODEL_IDS = ("v0-auto", "v0-opus-4.7", "v0-opus-4.7-fast", "v0-mini", "v0-pro", "v0-max", "v0-max-fast")
 _EXTENSION_LANG = {"tsx": "tsx", "ts": "typescript", "jsx": "jsx", "js": "javascript", "css": "css", "json": "json", "md": "markdown", "html": "html"}
+
+
+# What FastAPI's pydantic serialiser writes for plain dicts: compact, UTF-8, non-ASCII kept as is.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def to_json(value: Any) -> bytes:
+    """A plain JSON value as compact UTF-8 bytes."""
+    return _JSON.encode(value).encode()
 
 
 class Urls:
@@ -88,11 +100,59 @@ def _rendered(files: FileSet | RenderedFiles) -> RenderedFiles:
     return files if isinstance(files, RenderedFiles) else render_files(files)
 
 
+@dataclass(frozen=True, slots=True)
+class SerialisedFiles:
+    """A version's two v1 file lists as JSON arrays, spliced into responses as they are."""
+
+    details: bytes  # VersionDetail.files
+    sources: bytes  # ChatDetail.files
+
+    @property
+    def size(self) -> int:
+        return len(self.details) + len(self.sources)
+
+
+def serialise_files(files: FileSet | RenderedFiles) -> SerialisedFiles:
+    rendered = _rendered(files)
+    return SerialisedFiles(to_json(list(rendered.details)), to_json(list(rendered.sources)))
+
+
 def version_detail(urls: Urls, version: Version, files: FileSet | RenderedFiles) -> dict[str, Any]:
     return {**version_summary(urls, version), "files": list(_rendered(files).details)}
 
 
-def message_summary(urls: Urls, message: Message) -> dict[str, Any]:
+class MessageFields(Protocol):
+    """What a message summary reads: a `Message`, or a row of those columns (`store.chats.message_rows`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def chat_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def raw(self) -> str | None: ...
+    @property
+    def experimental_content(self) -> list[Any] | None: ...
+    @property
+    def attachments(self) -> list[Any]: ...
+    @property
+    def finish_reason(self) -> str | None: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def author_id(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+def message_summary(urls: Urls, message: MessageFields) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
         "object": "message",
@@ -169,7 +229,7 @@ def chat_detail(
     *,
     latest: Version | None,
     latest_files: FileSet | RenderedFiles | None,
-    messages: list[Message],
+    messages: Sequence[MessageFields],
     writable: bool,
 ) -> dict[str, Any]:
     body = _chat_common(urls, chat)
@@ -193,6 +253,48 @@ def chat_detail(
     body["modelConfiguration"] = model_configuration
     body["permissions"] = {"write": writable}
     return body
+
+
+def chat_detail_json(
+    urls: Urls,
+    chat: Chat,
+    *,
+    latest: Version | None,
+    latest_files: SerialisedFiles | None,
+    messages: Sequence[MessageFields],
+    writable: bool,
+) -> bytes:
+    """`chat_detail` as JSON bytes, with the (large) file lists spliced in already serialised."""
+    if latest is None or latest_files is None:
+        return to_json(chat_detail(urls, chat, latest=latest, latest_files=None, messages=messages, writable=writable))
+    # Rendered with one placeholder source so that both file lists sit where `chat_detail` puts them.
+    has_sources = latest_files.sources != b"[]"
+    placeholder = RenderedFiles((), ({},) if has_sources else (), 0)
+    body = chat_detail(urls, chat, latest=latest, latest_files=placeholder, messages=messages, writable=writable)
+    # Runs of ordinary members are encoded together; the cached arrays are copied once, by the final join.
+    members: list[list[bytes]] = []  # each member's fragments, in order
+    run: dict[str, Any] = {}
+    for key, value in body.items():
+        if key not in ("latestVersion", "files"):
+            run[key] = value
+            continue
+        if run:
+            members.append([to_json(run)[1:-1]])
+            run = {}
+        if key == "latestVersion":
+            head = to_json({k: v for k, v in value.items() if k != "files"})
+            members.append([b'"latestVersion":', head[:-1], b',"files":', latest_files.details, b"}"])
+        else:
+            members.append([b'"files":', latest_files.sources])
+    if run:
+        members.append([to_json(run)[1:-1]])
+    out = [b"{"]
+    for index, fragments in enumerate(members):
+        if index:
+            out.append(b",")
+        out.extend(fragments)
+    out.append(b"}")
+    return b"".join(out)
 
 
 def project_summary(urls: Urls, project: Project) -> dict[str, Any]:

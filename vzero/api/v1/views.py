@@ -3,62 +3,114 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vzero.api.v1.render import RenderedFiles, Urls, chat_detail, render_files, version_detail
+from vzero.api.v1.render import (
+    RenderedFiles, SerialisedFiles, Urls, chat_detail, chat_detail_json, render_files, serialise_files, version_detail,
+)
+from vzero.core.access import Principal
 from vzero.runtime import Runtime
-from vzero.store.chats import ChatAccess, latest_version, messages_of
+from vzero.store.chats import ChatAccess, chat_reading, latest_version, message_rows, messages_of
 from vzero.store.tables import Version
 from vzero.store.versions import files_of
 
+T = TypeVar("T")
 
 # Characters of rendered file content kept for completed versions (about 450 KB for a 100-file app).
 _RENDERED_CACHE_CHARS = 48 * 1024 * 1024
+# Bytes of serialised file lists kept for completed versions (about 900 KB for a 100-file app).
+_SERIALISED_CACHE_BYTES = 64 * 1024 * 1024
 
 
-class RenderedVersions:
-    """Rendered files of completed versions, by (version id, manifest hash); least recently used dropped first.
+class VersionCache(Generic[T]):
+    """Values derived from completed versions, by (version id, manifest hash); least recently used dropped first.
 
-    A completed version's files never change, and rendering them (decode, two dicts per file) is a large
-    part of serving a chat with many files.
+    A completed version's files never change. `limit` is in the unit of `size`; a value over a quarter of
+    the limit is not kept, so that one huge version cannot flush everything else.
     """
 
-    def __init__(self, limit_chars: int = _RENDERED_CACHE_CHARS) -> None:
-        self._items: OrderedDict[tuple[str, str], RenderedFiles] = OrderedDict()
-        self._chars = 0
-        self.limit_chars = limit_chars
+    def __init__(self, limit: int, size: Callable[[T], int]) -> None:
+        self._items: OrderedDict[tuple[str, str], T] = OrderedDict()
+        self._used = 0
+        self._size = size
+        self.limit = limit
 
-    def get(self, key: tuple[str, str]) -> RenderedFiles | None:
+    def get(self, key: tuple[str, str]) -> T | None:
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
         return found
 
-    def put(self, key: tuple[str, str], rendered: RenderedFiles) -> None:
-        if key in self._items or rendered.chars > self.limit_chars // 4:
+    def put(self, key: tuple[str, str], value: T) -> None:
+        size = self._size(value)
+        if key in self._items or size > self.limit // 4:
             return
-        self._items[key] = rendered
-        self._chars += rendered.chars
-        while self._chars > self.limit_chars:
+        self._items[key] = value
+        self._used += size
+        while self._used > self.limit:
             _, dropped = self._items.popitem(last=False)
-            self._chars -= dropped.chars
+            self._used -= self._size(dropped)
+
+
+class RenderedVersions(VersionCache[RenderedFiles]):
+    """Rendered files of completed versions (decoding and two dicts per file are a large part of a big chat)."""
+
+    def __init__(self, limit_chars: int = _RENDERED_CACHE_CHARS) -> None:
+        super().__init__(limit_chars, lambda rendered: rendered.chars)
+
+
+class SerialisedVersions(VersionCache[SerialisedFiles]):
+    """Serialised file lists of completed versions: a chat read splices them into its body as they are."""
+
+    def __init__(self, limit_bytes: int = _SERIALISED_CACHE_BYTES) -> None:
+        super().__init__(limit_bytes, lambda serialised: serialised.size)
+
+
+def _completed_key(version: Version) -> tuple[str, str] | None:
+    """The cache key of a version whose files can no longer change, else None."""
+    if version.status != "completed" or version.manifest_hash is None:
+        return None
+    return (version.id, version.manifest_hash)
+
+
+def _rendered_cache(runtime: Runtime) -> RenderedVersions:
+    cache: RenderedVersions | None = runtime.services.get("v1_rendered_versions")
+    if cache is None:
+        cache = runtime.services["v1_rendered_versions"] = RenderedVersions()
+    return cache
 
 
 async def rendered_files_of(session: AsyncSession, runtime: Runtime, version: Version) -> RenderedFiles:
     """A version's files, rendered; a completed version's are rendered once and kept."""
-    if version.status != "completed" or version.manifest_hash is None:
+    key = _completed_key(version)
+    if key is None:
         return render_files(await files_of(session, runtime.blobs, version))
-    cache: RenderedVersions | None = runtime.services.get("v1_rendered_versions")
-    if cache is None:
-        cache = runtime.services["v1_rendered_versions"] = RenderedVersions()
-    key = (version.id, version.manifest_hash)
+    cache = _rendered_cache(runtime)
     rendered = cache.get(key)
     if rendered is None:
         rendered = render_files(await files_of(session, runtime.blobs, version))
         cache.put(key, rendered)
     return rendered
+
+
+async def serialised_files_of(session: AsyncSession, runtime: Runtime, version: Version) -> SerialisedFiles:
+    """A version's file lists as JSON; a completed version's are serialised once and kept."""
+    key = _completed_key(version)
+    if key is None:
+        return serialise_files(await files_of(session, runtime.blobs, version))
+    cache: SerialisedVersions | None = runtime.services.get("v1_serialised_versions")
+    if cache is None:
+        cache = runtime.services["v1_serialised_versions"] = SerialisedVersions()
+    serialised = cache.get(key)
+    if serialised is None:
+        # Reuses rendered files if a version read left them, without keeping a second copy for chat reads.
+        rendered = _rendered_cache(runtime).get(key)
+        serialised = serialise_files(rendered if rendered is not None else await files_of(session, runtime.blobs, version))
+        cache.put(key, serialised)
+    return serialised
 
 
 def urls_of(runtime: Runtime) -> Urls:
@@ -74,6 +126,15 @@ async def chat_detail_view(session: AsyncSession, runtime: Runtime, access: Chat
     files = await rendered_files_of(session, runtime, latest) if latest is not None else None
     messages = await messages_of(session, chat.id)
     return chat_detail(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
+
+
+async def chat_detail_json_view(session: AsyncSession, runtime: Runtime, principal: Principal, chat_id: str) -> bytes:
+    """The ChatDetail of a chat the caller may read, as JSON bytes (404 otherwise); what `chat_detail_view` renders."""
+    reading = await chat_reading(session, principal, chat_id)
+    chat, latest = reading.access.chat, reading.latest
+    files = await serialised_files_of(session, runtime, latest) if latest is not None else None
+    messages = await message_rows(session, chat.id)
+    return chat_detail_json(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=reading.access.writable)
 
 
 async def version_detail_view(session: AsyncSession, runtime: Runtime, version: Version) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero import imports
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
+from vzero.api.sse import ARCHIVE_RESPONSE
 from vzero.api.v1.projects import box_of
 from vzero.api.v2 import render, schemas
 from vzero.api.v2.preview import TOKEN_SECONDS, preview_token
@@ -176,7 +177,7 @@ async def get_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session
     return render.files(await _current_files(runtime, session, access.chat))
 
 
-@router.get("/chats/{chatId}/files/download")
+@router.get("/chats/{chatId}/files/download", response_class=Response, responses=ARCHIVE_RESPONSE)
 async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Response:
     access = await store.chat_for(session, caller, chatId)
     archive = to_zip(await _current_files(runtime, session, access.chat))

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
+from vzero.api.sse import SSE_RESPONSE
 from vzero.api.v1.tasks import Task as TaskAnswer
 from vzero.api.v1.tasks import pending_task, task_answer_text
 from vzero.api.v2 import render, schemas
@@ -72,7 +73,7 @@ async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: Runt
     return {"chat": render.chat(chat, True), "usage": render.message_usage(message)}
 
 
-@router.post("/chats/stream")
+@router.post("/chats/stream", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def create_chat_stream(body: schemas.CreateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> StreamingResponse:
     chat, started = await _new_chat(body, caller, runtime, session)
     chat, _ = await _reload(session, chat.id, started.message_id)
@@ -87,7 +88,7 @@ async def create_chat_async(body: schemas.CreateChat, caller: CallerDep, runtime
     return JSONResponse({"chatId": chat.id, "messageId": started.message_id}, status_code=202)
 
 
-@router.post("/chats/{chatId}/resume")
+@router.post("/chats/{chatId}/resume", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def resume_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> StreamingResponse:
     """The running reply from its start, live; a chat with nothing running answers its closing snapshot only."""
     access = await store.chat_for(session, caller, chatId)
@@ -124,7 +125,7 @@ async def send_message(chatId: str, body: schemas.SendMessage, caller: CallerDep
     return await _send(chatId, body, caller, runtime, session, "blocking")
 
 
-@router.post("/chats/{chatId}/messages/stream")
+@router.post("/chats/{chatId}/messages/stream", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def send_message_stream(chatId: str, body: schemas.SendMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Any:
     return await _send(chatId, body, caller, runtime, session, "stream")
 
@@ -157,7 +158,7 @@ async def resolve_task(chatId: str, body: schemas.ResolveTask, caller: CallerDep
     return await _resolve(chatId, body, caller, runtime, session, "blocking")
 
 
-@router.post("/chats/{chatId}/messages/resolve/stream")
+@router.post("/chats/{chatId}/messages/resolve/stream", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def resolve_task_stream(chatId: str, body: schemas.ResolveTask, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Any:
     return await _resolve(chatId, body, caller, runtime, session, "stream")
 
