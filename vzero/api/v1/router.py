@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vzero.api.v1 import chats, generate
-from vzero.api.v1 import hooks, integrations, mcp_servers, projects, users
-from vzero.api.v1 import deployments
+from vzero.api.v1 import chats, deployments, generate, hooks, integrations, mcp_servers, projects, reports, users
 
 router = APIRouter()
-router.include_router(chats.router)
-router.include_router(generate.router)
-router.include_router(projects.router)
-router.include_router(users.router)
-router.include_router(hooks.router)
-router.include_router(mcp_servers.router)
-router.include_router(integrations.router)
-router.include_router(deployments.router)
+for resource in (chats, generate, projects, users, hooks, mcp_servers, integrations, deployments, reports):
+    router.include_router(resource.router)

@@ -1,0 +1,88 @@
+"""The usage ledger: one row per model-calling message, read by the v1 reports (and summed for plans)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vzero.errors import InvalidInput
+from vzero.store.tables import Chat, Message, UsageEvent, User
+
+
+def encode_position(created_at: datetime, event_id: str) -> str:
+    return base64.urlsafe_b64encode(f"u:{created_at.isoformat()}|{event_id}".encode()).decode().rstrip("=")
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, event_id = raw[2:].split("|", 1)
+        if not raw.startswith("u:"):
+            raise ValueError(raw)
+        return datetime.fromisoformat(stamp), event_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not valid: pass the nextCursor of a previous page") from exc
+
+
+async def events(
+    session: AsyncSession,
+    user_ids: Sequence[str],
+    *,
+    limit: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    chat_id: str | None = None,
+    message_id: str | None = None,
+    cursor: str | None = None,
+) -> tuple[list[UsageEvent], str | None]:
+    """The users' events, newest first, and the cursor of the next page (None on the last page)."""
+    query = select(UsageEvent).where(UsageEvent.user_id.in_(list(user_ids)))
+    if start is not None:
+        query = query.where(UsageEvent.created_at >= start)
+    if end is not None:
+        query = query.where(UsageEvent.created_at < end)
+    if chat_id is not None:
+        query = query.where(UsageEvent.chat_id == chat_id)
+    if message_id is not None:
+        query = query.where(UsageEvent.message_id == message_id)
+    position = decode_position(cursor)
+    if position is not None:
+        at, after_id = position
+        query = query.where(or_(UsageEvent.created_at < at, and_(UsageEvent.created_at == at, UsageEvent.id < after_id)))
+    rows = list((await session.execute(query.order_by(UsageEvent.created_at.desc(), UsageEvent.id.desc()).limit(limit + 1))).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_position(rows[-1].created_at, rows[-1].id) if more and rows else None
+
+
+async def users(session: AsyncSession, user_ids: Sequence[str]) -> dict[str, User]:
+    return {u.id: u for u in (await session.execute(select(User).where(User.id.in_(list(user_ids))))).scalars()}
+
+
+async def team_of(session: AsyncSession, user_id: str, team_id: str | None) -> list[str]:
+    """The caller and, with a team, its teammates: whose usage the caller may read."""
+    if team_id is None:
+        return [user_id]
+    return list((await session.execute(select(User.id).where(User.team_id == team_id))).scalars())
+
+
+async def activity(session: AsyncSession, user_id: str, start: datetime | None, end: datetime | None) -> tuple[int, int, int, datetime | None, datetime | None]:
+    """(chats created, prompts sent, distinct active days, first and last activity) of one user in the range."""
+    messages = select(Message.created_at).where(Message.author_id == user_id, Message.role == "user")
+    chats = select(func.count()).select_from(Chat).where(Chat.owner_id == user_id)
+    if start is not None:
+        messages = messages.where(Message.created_at >= start)
+        chats = chats.where(Chat.created_at >= start)
+    if end is not None:
+        messages = messages.where(Message.created_at < end)
+        chats = chats.where(Chat.created_at < end)
+    stamps = list((await session.execute(messages)).scalars())
+    chat_count = (await session.execute(chats)).scalar_one()
+    days = {s.date() for s in stamps}
+    return chat_count, len(stamps), len(days), min(stamps, default=None), max(stamps, default=None)
