@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.access import Principal, can_read, can_write
@@ -61,12 +62,46 @@ async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *,
     if row is None:
         raise NotFound(f"Chat not found: {chat_id}")
     chat, owner_team = row
+    return _checked(principal, chat, owner_team, write=write)
+
+
+def _checked(principal: Principal, chat: Chat, owner_team: str | None, *, write: bool) -> ChatAccess:
     if not can_read(principal, chat.owner_id, owner_team, chat.privacy):
-        raise NotFound(f"Chat not found: {chat_id}")
+        raise NotFound(f"Chat not found: {chat.id}")
     writable = can_write(principal, chat.owner_id, owner_team, chat.privacy)
     if write and not writable:
         raise Forbidden("You can read this chat but only its owner can change it")
     return ChatAccess(chat=chat, owner_team=owner_team, writable=writable)
+
+
+@dataclass(slots=True)
+class ChatReading:
+    """A chat as the caller may read it, with the version a reader should see (as `latest_version` picks it)."""
+
+    access: ChatAccess
+    latest: Version | None
+
+
+# Built once: constructing a statement costs more than running it from SQLAlchemy's compiled cache.
+_PENDING_ID = (
+    select(Version.id).where(Version.chat_id == Chat.id, Version.status == "pending")
+    .order_by(Version.seq.desc()).limit(1).correlate(Chat).scalar_subquery()
+)
+_CHAT_READING = (
+    select(Chat, User.team_id, Version)
+    .join(User, User.id == Chat.owner_id)
+    .outerjoin(Version, Version.id == func.coalesce(_PENDING_ID, Chat.latest_version_id))
+    .where(Chat.id == bindparam("chat_id"))
+)
+
+
+async def chat_reading(session: AsyncSession, principal: Principal, chat_id: str) -> ChatReading:
+    """`chat_for` and `latest_version` in one query: the chat if the caller may see it (404 otherwise)."""
+    row = (await session.execute(_CHAT_READING, {"chat_id": chat_id})).first()
+    if row is None:
+        raise NotFound(f"Chat not found: {chat_id}")
+    chat, owner_team, latest = row
+    return ChatReading(access=_checked(principal, chat, owner_team, write=False), latest=latest)
 
 
 def new_chat(
@@ -235,6 +270,39 @@ async def latest_version(session: AsyncSession, chat: Chat) -> Version | None:
 async def messages_of(session: AsyncSession, chat_id: str) -> list[Message]:
     """Every message of a chat, oldest first."""
     return list((await session.execute(select(Message).where(Message.chat_id == chat_id).order_by(Message.seq))).scalars())
+
+
+class MessageRow(NamedTuple):
+    """The columns of a message that readers are shown; a plain tuple, far cheaper to load than a `Message`."""
+
+    id: str
+    chat_id: str
+    role: str
+    type: str
+    content: str
+    raw: str | None
+    experimental_content: list[Any] | None
+    attachments: list[Any]
+    finish_reason: str | None
+    parent_id: str | None
+    author_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
+_MESSAGE_ROWS = (
+    select(*(getattr(Message, name) for name in MessageRow._fields))
+    .where(Message.chat_id == bindparam("chat_id"))
+    .order_by(Message.seq)
+)
+
+
+async def message_rows(session: AsyncSession, chat_id: str) -> list[MessageRow]:
+    """Every message of a chat, oldest first, as plain rows (no ORM objects, no identity map)."""
+    # Core execution on the session's connection skips the ORM result layer (~0.2 ms for 50 rows), and a
+    # NamedTuple's attributes read ~10x faster than a SQLAlchemy Row's: a summary reads 13 per message.
+    connection = await session.connection()
+    return [MessageRow._make(row) for row in await connection.execute(_MESSAGE_ROWS, {"chat_id": chat_id})]
 
 
 async def page_of(
