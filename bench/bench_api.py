@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import os
 import random
 import secrets
@@ -16,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -323,27 +325,78 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-async def load(server: VzeroServer, path: str, *, concurrency: int, requests: int, warmup: int) -> Load:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with server.async_client(limits=limits, timeout=30.0) as client:
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads Content-Length bodies: a far cheaper client than httpx."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> RawConnection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def get(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        length = None
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+            elif name.strip().lower() == "transfer-encoding":
+                raise RuntimeError(f"the raw client reads only Content-Length bodies, got Transfer-Encoding: {value.strip()}")
+        if length is None:
+            raise RuntimeError("the raw client reads only Content-Length bodies: the response has none")
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+
+
+Getter = Callable[[], Awaitable[tuple[int, bytes]]]
+
+
+async def load(server: VzeroServer, path: str, *, concurrency: int, requests: int, warmup: int, client: str = "httpx") -> Load:
+    """`requests` GETs of `path` from `concurrency` keep-alive connections (httpx, or `RawConnection` with client="raw")."""
+    async with contextlib.AsyncExitStack() as stack:
+        getters: list[Getter] = []
+        if client == "httpx":
+            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            http = await stack.enter_async_context(server.async_client(limits=limits, timeout=30.0))
+
+            async def get() -> tuple[int, bytes]:
+                response = await http.get(path)
+                return response.status_code, response.content
+
+            getters = [get] * concurrency
+        else:
+            request = f"GET {path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nAuthorization: Bearer {server.api_key}\r\n\r\n".encode()
+            for _ in range(concurrency):
+                connection = await RawConnection.open(server.host, server.port)
+                stack.push_async_callback(connection.close)
+                getters.append(functools.partial(connection.get, request))
         size = 0
 
         async def run(total: int, latencies: list[float]) -> None:
             nonlocal size
             remaining = total
 
-            async def worker() -> None:
+            async def worker(get: Getter) -> None:
                 nonlocal remaining, size
                 while remaining > 0:
                     remaining -= 1
                     started = time.perf_counter()
-                    response = await client.get(path)
+                    status, body = await get()
                     latencies.append((time.perf_counter() - started) * 1000)
-                    if response.status_code != 200:
-                        raise RuntimeError(f"GET {path}: HTTP {response.status_code}: {response.text[:300]}")
-                    size = len(response.content)
+                    if status != 200:
+                        raise RuntimeError(f"GET {path}: HTTP {status}: {body[:300]!r}")
+                    size = len(body)
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            await asyncio.gather(*(worker(get) for get in getters))
 
         await run(warmup, [])
         latencies: list[float] = []
@@ -384,8 +437,8 @@ async def bench(args: argparse.Namespace, data_dir: Path, database_url: str | No
             print(f"built chat {built.chat_id}: {built.file_count} files, {len(built.version_ids)} versions in {time.perf_counter() - started:.1f} s")
         after = storage()
         path = f"/v1/chats/{built.chat_id}"
-        result = await load(server, path, concurrency=args.concurrency, requests=args.requests, warmup=args.warmup)
-        single = await load(server, path, concurrency=1, requests=max(100, args.requests // 8), warmup=20)
+        result = await load(server, path, concurrency=args.concurrency, requests=args.requests, warmup=args.warmup, client=args.client)
+        single = await load(server, path, concurrency=1, requests=max(100, args.requests // 8), warmup=20, client=args.client)
 
     cores = os.cpu_count()
     busy = f", load average {os.getloadavg()[0]:.1f} when the load ended" if hasattr(os, "getloadavg") else ""
@@ -395,7 +448,7 @@ async def bench(args: argparse.Namespace, data_dir: Path, database_url: str | No
     ratio_db = built.raw_bytes / grown if grown > 0 else float("inf")
     ratio_blobs = built.raw_bytes / blobs if blobs > 0 else float("inf")
     print()
-    print(f"GET /v1/chats/{{id}}  ({args.requests} requests after {args.warmup} warm-up, {args.concurrency} concurrent keep-alive connections)")
+    print(f"GET /v1/chats/{{id}}  ({args.requests} requests after {args.warmup} warm-up, {args.concurrency} concurrent keep-alive {args.client} connections)")
     if database_url:
         print("  NOTE: server CPU below is the vzero process only; PostgreSQL's own processes are not counted")
     print(f"  NOTE: client and server share this machine's {cores} cores; the rate limit is off (VZERO_RATE_LIMIT_PER_MINUTE=0){busy}")
@@ -444,6 +497,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=4000, help="measured requests (default 4000)")
     parser.add_argument("--warmup", type=int, default=400, help="warm-up requests, not measured (default 400)")
     parser.add_argument("--concurrency", type=int, default=12, help="concurrent keep-alive connections (default 12)")
+    parser.add_argument(
+        "--client", choices=("httpx", "raw"), default="httpx",
+        help="httpx (default), or a minimal asyncio HTTP/1.1 client that leaves more of the shared cores to the server",
+    )
     parser.add_argument("--files", type=int, default=100, help="files in the app (default 100)")
     parser.add_argument("--versions", type=int, default=50, help="versions of the chat (default 50)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated app and edits")

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
 import httpx
 
 from tests import conformance
-from vzero.api.v1.render import RenderedFiles, render_files
-from vzero.api.v1.views import RenderedVersions
+from vzero.api.deps import Caller
+from vzero.api.v1.render import (
+    RenderedFiles,
+    SerialisedFiles,
+    Urls,
+    chat_detail,
+    chat_detail_json,
+    render_files,
+    serialise_files,
+    to_json,
+)
+from vzero.api.v1.views import RenderedVersions, SerialisedVersions, chat_detail_view
 from vzero.core.files import FileEntry, FileSet
+from vzero.core.ids import iso
+from vzero.store import chats as store
+from vzero.store.tables import Chat, Version
 
 
 def _rendered(chars: int) -> RenderedFiles:
@@ -49,3 +67,150 @@ async def test_chat_detail_follows_new_versions(client: httpx.AsyncClient) -> No
     assert {f["name"]: (f["content"], f["locked"]) for f in got["latestVersion"]["files"]} == {"app/page.tsx": ("two", False), "lib/util.ts": ("util", True)}
     old = conformance.v1("chats.getVersion", await client.get(f"{url}/versions/{first}"))
     assert {f["name"]: f["content"] for f in old["files"]} == {"app/page.tsx": "one", "lib/util.ts": "util"}
+
+
+# --- GET /v1/chats/{id}: served as bytes, the same bytes as the dict renderer ----------------------------------------
+
+_T0 = datetime(2026, 11, 22, 5, 48, 51, 123456)
+
+
+def _chat(**changes: Any) -> Chat:
+    fields: dict[str, Any] = dict(
+        id="chat1", owner_id="u1", project_id=None, name="Ünïcode “app” 🚀", privacy="team", favorite=True,
+        meta={"env": "prod", "quote": 'a"b\\c'}, text="build me \u2028 an app", system=None,
+        model_configuration={"modelId": "v0-mini", "thinking": True}, api_version="v1", latest_version_id="v1",
+        created_at=_T0, updated_at=_T0 + timedelta(seconds=1),
+    )
+    fields.update(changes)
+    return Chat(**fields)
+
+
+def _version(status: str = "completed") -> Version:
+    return Version(id="v1", chat_id="chat1", seq=1, status=status, manifest_hash="h", errors=[], created_at=_T0, updated_at=None)
+
+
+def _messages() -> list[store.MessageRow]:
+    return [
+        store.MessageRow("m1", "chat1", "user", "message", "make it blue <script>", None, None, [], None, None, "u1", _T0, _T0),
+        store.MessageRow(
+            "m2", "chat1", "assistant", "message", "done", "```tsx file=\"a.tsx\"\nx\n``` done",
+            [[0, [{"type": "text", "value": "done"}]]], [{"url": "https://x/y.png", "size": 3, "name": "y.png"}], "stop", "m1", None,
+            _T0.replace(tzinfo=timezone(timedelta(hours=2))), None,
+        ),
+    ]
+
+
+_FILES = FileSet([
+    FileEntry("app/page.tsx", "export default () => <p>“hi” \\ \u2028 🚀</p>\n".encode(), False),
+    FileEntry("lib/util.ts", b"export const x = 1\n", True),
+    FileEntry("public/logo.png", b"\x89PNG\r\n\x00"),
+])
+
+
+def test_chat_detail_json_is_chat_detail_byte_for_byte() -> None:
+    urls = Urls("http://testserver/")
+    cases: list[tuple[Chat, Version | None, FileSet]] = [
+        (_chat(), _version(), _FILES),
+        (_chat(name=None, updated_at=None, project_id="p1", meta={}, model_configuration=None), _version("pending"), _FILES),
+        (_chat(), _version(), FileSet()),  # a version without files: no top-level "files"
+        (_chat(latest_version_id=None), None, FileSet()),
+    ]
+    for chat, latest, files in cases:
+        for writable in (True, False):
+            want = to_json(chat_detail(urls, chat, latest=latest, latest_files=files, messages=_messages(), writable=writable))
+            got = chat_detail_json(
+                urls, chat, latest=latest, latest_files=serialise_files(files) if latest is not None else None,
+                messages=_messages(), writable=writable,
+            )
+            assert got == want
+    assert json.loads(want) == chat_detail(urls, chat, latest=None, latest_files=None, messages=_messages(), writable=False)
+
+
+def test_serialised_files_are_the_rendered_lists() -> None:
+    rendered = render_files(_FILES)
+    serialised = serialise_files(rendered)
+    assert json.loads(serialised.details) == list(rendered.details)
+    assert json.loads(serialised.sources) == list(rendered.sources)
+    assert serialise_files(_FILES) == serialised
+    assert serialised.size == len(serialised.details) + len(serialised.sources)
+
+
+def test_serialised_versions_are_bounded_by_bytes() -> None:
+    cache = SerialisedVersions(limit_bytes=100)
+    for n in range(5):
+        cache.put((f"v{n}", "h"), SerialisedFiles(b"[" + b"1" * 10 + b"]", b"[]"))  # 14 bytes each
+    assert all(cache.get((f"v{n}", "h")) is not None for n in range(5))
+    cache.put(("v5", "h"), SerialisedFiles(b"[" + b"1" * 20 + b"]", b"[]"))  # 24 bytes: 94 in all, still fits
+    cache.put(("v6", "h"), SerialisedFiles(b"[" + b"1" * 20 + b"]", b"[]"))  # 24 more: the two oldest go
+    assert cache.get(("v0", "h")) is None and cache.get(("v1", "h")) is None and cache.get(("v6", "h")) is not None
+    cache.put(("huge", "h"), SerialisedFiles(b"[" + b"1" * 30 + b"]", b"[]"))  # over a quarter of the limit
+    assert cache.get(("huge", "h")) is None
+
+
+async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.AsyncClient, runtime: Any, other_key: str) -> None:
+    files = [{"name": "app/page.tsx", "content": "one “two” 🚀"}, {"name": "lib/util.ts", "content": "util", "locked": True}]
+    chat = conformance.v1("chats.init", await client.post("/v1/chats/init", json={"type": "files", "files": files, "metadata": {"k": "v"}}))
+    url = f"/v1/chats/{chat['id']}"
+    await client.patch(f"{url}/versions/{chat['latestVersion']['id']}", json={"files": [{"name": "app/page.tsx", "content": "two"}]})
+    caller = Caller("default", None, "test")
+
+    async def expected() -> bytes:
+        async with runtime.db.session() as session:
+            return to_json(await chat_detail_view(session, runtime, await store.chat_for(session, caller, chat["id"])))
+
+    for _ in range(2):  # the second read splices the cached lists
+        response = await client.get(url)
+        conformance.v1("chats.getById", response)
+        assert response.headers["content-type"] == "application/json"
+        assert response.content == await expected()
+
+    # A generation in progress: its pending version is what a reader sees, with the parent's files, never cached.
+    async with runtime.db.session() as session:
+        row = await session.get(Chat, chat["id"])
+        pending = await store.add_version(session, runtime.blobs, row, None, status="pending", parent_id=row.latest_version_id)
+        message = await store.add_message(session, row, role="assistant", status="running", type="message")
+        message.raw, message.experimental_content = "partial ```", [[0, [{"type": "text", "value": "x"}]]]
+        message.attachments = [{"url": "https://example.com/a.png", "size": 5, "contentType": "image/png"}]
+        await session.commit()
+    for _ in range(2):
+        response = await client.get(url)
+        got = conformance.v1("chats.getById", response)
+        assert got["latestVersion"]["id"] == pending.id and got["latestVersion"]["status"] == "pending" and "demo" not in got
+        assert {f["name"]: f["content"] for f in got["latestVersion"]["files"]} == {"app/page.tsx": "two", "lib/util.ts": "util"}
+        assert response.content == await expected()
+
+    async with runtime.db.session() as session:
+        reading = await store.chat_reading(session, caller, chat["id"])
+        row = await session.get(Chat, chat["id"])
+        assert reading.latest is not None and reading.latest.id == (await store.latest_version(session, row)).id
+        rows = await store.message_rows(session, chat["id"])
+        orm = await store.messages_of(session, chat["id"])
+        assert [r._asdict() for r in rows] == [{k: getattr(m, k) for k in store.MessageRow._fields} for m in orm]
+
+    stranger = {"Authorization": f"Bearer {other_key}"}
+    conformance.v1_error(await client.get(url, headers=stranger), 404, "not_found_error")
+    conformance.v1_error(await client.get("/v1/chats/nope"), 404, "not_found_error")
+    await client.patch(url, json={"privacy": "public"})
+    shared = await client.get(url, headers=stranger)
+    assert conformance.v1("chats.getById", shared)["permissions"] == {"write": False}
+
+
+def _iso_reference(moment: datetime) -> str:
+    """The former `iso`: strftime of the UTC moment plus the milliseconds of the moment as given."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def test_iso_writes_what_it_always_wrote() -> None:
+    rng = random.Random(5)
+    zones = [None, timezone.utc, timezone(timedelta(0)), timezone(timedelta(hours=-5, minutes=-30)), timezone(timedelta(hours=14))]
+    for _ in range(5000):
+        moment = datetime(
+            rng.choice((rng.randint(2, 9998), rng.randint(1990, 2100))), rng.randint(1, 12), rng.randint(1, 28),
+            rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59), rng.choice((0, 999, 1000, 999999, rng.randint(0, 999999))),
+        )
+        zone = rng.choice(zones + [timezone(timedelta(seconds=rng.randint(-50000, 50000), microseconds=rng.choice((0, 7))))])
+        moment = moment.replace(tzinfo=zone)
+        assert iso(moment) == _iso_reference(moment), moment
+    assert iso(datetime(2026, 1, 2, 3, 4, 5, 6789)) == "2026-01-02T03:04:05.006Z"

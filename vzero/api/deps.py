@@ -18,7 +18,7 @@ from vzero.store.users import DEFAULT_USER_ID, hash_key, keys_equal, user_for_ke
 _KEY_CACHE_SECONDS = 30.0
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

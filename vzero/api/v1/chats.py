@@ -16,7 +16,12 @@ from vzero.api.v1.render import (
     message_summary,
     version_summary,
 )
-from vzero.api.v1.views import chat_detail_json_view, chat_detail_view, urls_of, version_detail_view
+from vzero.api.v1.views import (
+    chat_detail_json_view,
+    chat_detail_view,
+    urls_of,
+    version_detail_view,
+)
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_tarball, to_zip
 from vzero.core.defaults import with_default_files

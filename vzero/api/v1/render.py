@@ -14,7 +14,16 @@ from typing import Any, Protocol
 from vzero.core.access import is_shareable
 from vzero.core.files import FileSet
 from vzero.core.ids import iso
-from vzero.store.tables import Chat, EnvVar, Hook, McpServer, Message, Project, User, Version
+from vzero.store.tables import (
+    Chat,
+    EnvVar,
+    Hook,
+    McpServer,
+    Message,
+    Project,
+    User,
+    Version,
+)
 
 V1_MODEL_IDS = ("v0-auto", "v0-opus-4.7", "v0-opus-4.7-fast", "v0-mini", "v0-pro", "v0-max", "v0-max-fast")
 _EXTENSION_LANG = {"tsx": "tsx", "ts": "typescript", "jsx": "jsx", "js": "javascript", "css": "css", "json": "json", "md": "markdown", "html": "html"}

@@ -9,11 +9,24 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.v1.render import (
-    RenderedFiles, SerialisedFiles, Urls, chat_detail, chat_detail_json, render_files, serialise_files, version_detail,
+    RenderedFiles,
+    SerialisedFiles,
+    Urls,
+    chat_detail,
+    chat_detail_json,
+    render_files,
+    serialise_files,
+    version_detail,
 )
 from vzero.core.access import Principal
 from vzero.runtime import Runtime
-from vzero.store.chats import ChatAccess, chat_reading, latest_version, message_rows, messages_of
+from vzero.store.chats import (
+    ChatAccess,
+    chat_reading,
+    latest_version,
+    message_rows,
+    messages_of,
+)
 from vzero.store.tables import Version
 from vzero.store.versions import files_of
 
