@@ -18,24 +18,13 @@ def utcnow() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """ISO-8601 in UTC ending in Z with milliseconds, the only form the spec's pattern accepts."""
-    # isoformat is C and truncates to milliseconds as the spec wants; a response carries ~100 of these.
-    if moment.year < 1000:  # strftime writes such years unpadded; kept so that the output never changes
-        return _iso_strftime(moment)
+    """ISO-8601 in UTC ending in Z with milliseconds and a four-digit year: the only form the spec's pattern accepts."""
+    # isoformat is C, pads the year and truncates to milliseconds; a response carries ~100 of these.
     if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
         return moment.isoformat(timespec="milliseconds") + "Z"
-    offset = moment.utcoffset()
-    if offset:
-        if offset.microseconds:  # the old form kept the local milliseconds; no real zone has such an offset
-            return _iso_strftime(moment)
+    if moment.utcoffset():
         moment = moment.astimezone(timezone.utc)
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # drops "+00:00"
-
-
-def _iso_strftime(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def epoch_ms(moment: datetime) -> int:

@@ -126,23 +126,9 @@ def new_chat(
     )
 
 
-async def create_chat(
-    session: AsyncSession,
-    owner_id: str,
-    *,
-    privacy: str = "private",
-    name: str | None = None,
-    project_id: str | None = None,
-    metadata: dict[str, str] | None = None,
-    text: str = "",
-    system: str | None = None,
-    model_configuration: dict[str, Any] | None = None,
-    api_version: str = "v1",
-) -> Chat:
-    chat = new_chat(
-        owner_id, privacy=privacy, name=name, project_id=project_id, metadata=metadata, text=text, system=system,
-        model_configuration=model_configuration, api_version=api_version,
-    )
+async def create_chat(session: AsyncSession, owner_id: str, **fields: Any) -> Chat:
+    """A stored chat; `fields` are those of `new_chat`."""
+    chat = new_chat(owner_id, **fields)
     session.add(chat)
     await session.flush()
     return chat

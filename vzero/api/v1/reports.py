@@ -25,7 +25,10 @@ def _moment(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if not 1970 <= moment.year <= 9000:
+        raise InvalidInput(f"{name} must be a date between 1970 and 9000, not {value[:60]!r}")
+    return moment
 
 
 async def _readable_users(session: SessionDep, caller: Caller, user_id: str | None) -> list[str]:
