@@ -57,8 +57,17 @@ async def read_stream(client: httpx.AsyncClient, method: str, url: str, json: di
             if response.status_code != 200:
                 run.lost += 1
                 return
+            opening = b""
             async for data in response.aiter_bytes():
                 now = time.time()
+                if opening is not None:
+                    # The first frame (vzero's `chat` event) may already hold the reply when the server is busy:
+                    # only the chunks streamed after it count.
+                    opening += data
+                    end = opening.find(b"\n\n")
+                    if end == -1:
+                        continue
+                    data, opening = opening[end + 2 :], None
                 for match in STAMP.finditer(data):
                     if seen == 0:
                         run.first_token.append(now - started)
