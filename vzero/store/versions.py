@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.files import FileSet
-from vzero.errors import Conflict, InvalidInput
+from vzero.config import Settings
+from vzero.errors import Conflict, InvalidInput, PayloadTooLarge
 from vzero.store.blobs import BlobStore
 from vzero.store.chats import add_message, add_version
 from vzero.store.tables import Chat, Message, Version
@@ -80,3 +81,52 @@ async def restore(session: AsyncSession, blobs: BlobStore, chat: Chat, base: Ver
     _completed(base)
     files = await files_of(session, blobs, base)
     return await derive_version(session, blobs, chat, base, files, message_type="reverted-block", summary=f"Restored version {base.id}", author_id=author_id)
+
+
+async def change_files(
+    session: AsyncSession,
+    blobs: BlobStore,
+    chat: Chat,
+    changes: Sequence[tuple[str, bytes | None]],
+    author_id: str,
+    settings: Settings,
+) -> list[Message]:
+    """Write (content) and delete (None) files of the chat's latest files; returns the user messages recording it.
+
+    Writes and deletes each make a version; a chat without files first gets an empty one to start from.
+    """
+    writes: dict[str, bytes] = {}
+    deletes: list[str] = []
+    for path, content in changes:
+        if path in writes or path in deletes:
+            raise InvalidInput(f"files names {path} twice")
+        if content is None:
+            deletes.append(path)
+        elif len(content) > settings.max_file_bytes:
+            raise PayloadTooLarge(f"{path} is larger than {settings.max_file_bytes} bytes (VZERO_MAX_FILE_BYTES)")
+        else:
+            writes[path] = content
+    await ensure_idle(session, chat)
+    created: list[Message] = []
+    base = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
+    if base is None:
+        message = await add_message(session, chat, role="user", type="edited-file", content="Started with no files", author_id=author_id)
+        base = await add_version(session, blobs, chat, FileSet(), message_id=message.id)
+        message.version_id = base.id
+        created.append(message)
+    if writes:
+        base = await edit_files(session, blobs, chat, base, [(p, c, None) for p, c in writes.items()], author_id)
+        created.append(await _recorded_by(session, base))
+    if deletes:
+        base = await delete_files(session, blobs, chat, base, deletes, author_id)
+        created.append(await _recorded_by(session, base))
+    files = await files_of(session, blobs, base)
+    if len(files) > settings.max_files or files.total_bytes() > settings.max_total_file_bytes:
+        raise PayloadTooLarge(f"The chat's files would exceed VZERO_MAX_FILES ({settings.max_files}) or VZERO_MAX_TOTAL_FILE_BYTES")
+    return created
+
+
+async def _recorded_by(session: AsyncSession, version: Version) -> Message:
+    message = await session.get(Message, version.message_id)
+    assert message is not None  # derive_version always records the change as a message
+    return message

@@ -26,12 +26,12 @@ from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_zip
 from vzero.core.files import FileSet, normalise_path
 from vzero.core.ids import iso, utcnow
-from vzero.errors import Conflict, Forbidden, InvalidInput, NotOffered, PayloadTooLarge
+from vzero.errors import Conflict, Forbidden, InvalidInput, NotOffered
 from vzero.hooks import emit
 from vzero.runtime import Runtime
 from vzero.store import chats as store
 from vzero.store import versions as version_store
-from vzero.store.tables import Chat, Message, Version
+from vzero.store.tables import Chat
 
 router = APIRouter(tags=["chats"])
 
@@ -184,52 +184,17 @@ async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, se
     return Response(archive, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{chatId}.zip"'})
 
 
-async def _base_version(runtime: Runtime, session: AsyncSession, chat: Chat, author_id: str) -> Version:
-    """The version file changes start from; a chat without one gets an empty first version."""
-    await version_store.ensure_idle(session, chat)
-    if chat.latest_version_id is not None:
-        base = await session.get(Version, chat.latest_version_id)
-        if base is not None:
-            return base
-    message = await store.add_message(session, chat, role="user", type="edited-file", content="Started with no files", author_id=author_id)
-    version = await store.add_version(session, runtime.blobs, chat, FileSet(), message_id=message.id)
-    message.version_id = version.id
-    return version
-
-
 @router.patch("/chats/{chatId}/files")
 async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
     """Write the files with content and delete those with null: a new version, recorded as user messages."""
     access = await store.chat_for(session, caller, chatId, write=True)
-    chat = access.chat
-    writes: dict[str, bytes] = {}
-    deletes: list[str] = []
-    for change in body.files:
-        path = normalise_path(change.path)
-        if path in writes or path in deletes:
-            raise InvalidInput(f"files names {path} twice")
-        if change.content is None:
-            deletes.append(path)
-            continue
-        content = change.content.encode()
-        if len(content) > runtime.settings.max_file_bytes:
-            raise PayloadTooLarge(f"{path} is larger than {runtime.settings.max_file_bytes} bytes (VZERO_MAX_FILE_BYTES)")
-        writes[path] = content
-    first = await store.next_seq(session, Message, chat.id)
-    version = await _base_version(runtime, session, chat, caller.user_id)
-    if writes:
-        version = await version_store.edit_files(session, runtime.blobs, chat, version, [(p, c, None) for p, c in writes.items()], caller.user_id)
-    if deletes:
-        version = await version_store.delete_files(session, runtime.blobs, chat, version, deletes, caller.user_id)
-    files = await version_store.files_of(session, runtime.blobs, version)
-    if len(files) > runtime.settings.max_files or files.total_bytes() > runtime.settings.max_total_file_bytes:
-        raise PayloadTooLarge(f"The chat's files would exceed VZERO_MAX_FILES ({runtime.settings.max_files}) or VZERO_MAX_TOTAL_FILE_BYTES")
-    created = [m for m in await store.messages_of(session, chat.id) if m.seq >= first]
+    changes = [(normalise_path(change.path), None if change.content is None else change.content.encode()) for change in body.files]
+    created = await version_store.change_files(session, runtime.blobs, access.chat, changes, caller.user_id, runtime.settings)
     await session.commit()
     for message in created:
-        emit(runtime, "message.created", chat.id, message_id=message.id)
-    emit(runtime, "chat.updated", chat.id)
-    return {"messages": await messages_view(runtime, session, chat, created)}
+        emit(runtime, "message.created", chatId, message_id=message.id)
+    emit(runtime, "chat.updated", chatId)
+    return {"messages": await messages_view(runtime, session, access.chat, created)}
 
 
 @router.post("/chats/{chatId}/restore-message")
