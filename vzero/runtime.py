@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from vzero.config import Settings
+from vzero.crypto import SecretBox
 from vzero.ratelimit import RateLimiter
 from vzero.store.blobs import BlobStore
 from vzero.store.db import Database
@@ -21,6 +23,11 @@ class Runtime:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     # Services added by later layers (generation manager, preview builder, hooks) live here by name.
     services: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Encrypts secrets at rest; built on first use (it may create the key file in the data directory)."""
+        return SecretBox.from_settings(self.settings.secret_key, self.settings.data_dir)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

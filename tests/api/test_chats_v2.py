@@ -152,14 +152,13 @@ async def test_binary_files_are_base64(client: httpx.AsyncClient, runtime: Any) 
 
 
 async def test_preview_url_and_token(client: httpx.AsyncClient, runtime: Any) -> None:
-    from vzero.api.v1.projects import box_of
     from vzero.api.v2.preview import check_preview_token
 
     chat = await from_files(client)
     preview = conformance.v2("chats.getPreview", await client.get(f"/v2/chats/{chat['id']}/preview"))
     version = (await client.get(f"/v1/chats/{chat['id']}")).json()["latestVersion"]["id"]
     assert preview["url"] == f"http://testserver/preview/{chat['id']}/{version}/"
-    box = box_of(runtime)
+    box = runtime.secret_box
     assert check_preview_token(box, preview["token"], chat["id"], version)
     assert not check_preview_token(box, preview["token"], chat["id"], "other")
     token = preview["token"]

@@ -8,7 +8,6 @@ import httpx
 from sqlalchemy import text
 
 from tests import conformance
-from vzero.api.v1.projects import box_of
 from vzero.store import mcp_servers as mcp_store
 from vzero.store.tables import McpServer
 
@@ -49,9 +48,9 @@ async def test_credentials_are_sealed_at_rest(client: httpx.AsyncClient, runtime
         raw = (await session.execute(text("SELECT auth FROM mcp_servers"))).all()
         assert TOKEN not in str(raw) and "shh-client-secret" not in str(raw)
         row = await session.get(McpServer, server["id"])
-        assert mcp_store.auth_config(box_of(runtime), row) == {"type": "bearer", "token": TOKEN}
+        assert mcp_store.auth_config(runtime.secret_box, row) == {"type": "bearer", "token": TOKEN}
         row = await session.get(McpServer, oauth["id"])
-        config = mcp_store.auth_config(box_of(runtime), row)["config"]
+        config = mcp_store.auth_config(runtime.secret_box, row)["config"]
         assert config["clientSecret"] == "shh-client-secret" and config["usePKCE"] is True and config["scopes"] == ["read"]
 
 

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import text
 
 from tests import conformance
-from vzero.api.v1.projects import MASK, box_of
+from vzero.api.v1.projects import MASK
 
 FILES = {"type": "files", "files": [{"name": "app/page.tsx", "content": "export default () => null\n"}]}
 
@@ -135,7 +135,7 @@ async def test_env_values_are_encrypted_at_rest(client: httpx.AsyncClient, runti
     async with runtime.db.session() as session:
         [(stored,)] = (await session.execute(text("SELECT value_encrypted FROM env_vars WHERE project_id = :p"), {"p": project["id"]})).all()
     assert secret not in stored and stored != secret
-    assert box_of(runtime).decrypt(stored) == secret
+    assert runtime.secret_box.decrypt(stored) == secret
     if runtime.db.is_sqlite:  # nor anywhere in the database file
         for path in runtime.settings.data_dir.glob("vzero.db*"):
             assert secret.encode() not in path.read_bytes()

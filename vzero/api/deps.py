@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.access import Principal
+from vzero.crypto import SecretBox
 from vzero.errors import Unauthorized
 from vzero.runtime import Runtime
 from vzero.store.tables import User
@@ -23,6 +24,13 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_secret_box(runtime: RuntimeDep) -> SecretBox:
+    return runtime.secret_box
+
+
+BoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:

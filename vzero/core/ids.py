@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
+from vzero.errors import InvalidInput
+
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -31,3 +33,17 @@ def epoch_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return int(moment.timestamp() * 1000)
+
+
+def parse_moment(value: str | None, name: str) -> datetime | None:
+    """A date-time query parameter as UTC; between 1970 and 9000 so that date arithmetic stays far from its bounds."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if not 1970 <= moment.year <= 9000:
+        raise InvalidInput(f"{name} must be a date between 1970 and 9000, not {value[:60]!r}")
+    return moment

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 
 from vzero.core.ids import iso, utcnow
-from vzero.crypto import SecretBox
 from vzero.engine.manager import Ask
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
 from vzero.preview.builder import PreviewBuilder
@@ -218,9 +217,7 @@ class PreviewService:
         public = [row for row in rows if row.key.startswith(_PUBLIC_ENV)]
         if not public:
             return {}
-        box = self.runtime.services.get("secret_box")
-        if box is None:
-            box = self.runtime.services["secret_box"] = SecretBox.from_settings(self.runtime.settings.secret_key, self.runtime.settings.data_dir)
+        box = self.runtime.secret_box
         env = {}
         for row in public:
             try:

@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 
-from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
-from vzero.api.v1.projects import BoxDep
+from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.render import mcp_server
 from vzero.api.v1.schemas import Body
 from vzero.errors import InvalidInput, NotOffered

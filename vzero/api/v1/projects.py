@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.render import chat_summary, env_var, project_detail, project_summary
 from vzero.api.v1.schemas import Body
 from vzero.api.v1.views import urls_of
@@ -26,21 +26,6 @@ router = APIRouter(tags=["projects"])
 TrueFalse = Literal["true", "false"]
 ENV_KEY = r"^[A-Za-z_][A-Za-z0-9_]*$"  # what a shell, Node and Vercel accept as a variable name
 MASK = "********"  # shown instead of a value unless decrypted=true is asked for
-
-
-def secret_box(runtime: RuntimeDep) -> SecretBox:
-    """The runtime's SecretBox, built on first use from VZERO_SECRET_KEY or the key file in the data directory."""
-    return box_of(runtime)
-
-
-def box_of(runtime: Runtime) -> SecretBox:
-    box = runtime.services.get("secret_box")
-    if box is None:
-        box = runtime.services["secret_box"] = SecretBox.from_settings(runtime.settings.secret_key, runtime.settings.data_dir)
-    return box
-
-
-BoxDep = Annotated[SecretBox, Depends(secret_box)]
 
 
 class NewEnvVar(Body):

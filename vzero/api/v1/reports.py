@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.render import user_summary
-from vzero.core.ids import iso
+from vzero.core.ids import iso, parse_moment
 from vzero.engine.usage import Tally, credits, rates_for
-from vzero.errors import InvalidInput, NotFound
+from vzero.errors import NotFound
 from vzero.store import ledger
 from vzero.store.tables import UsageEvent
 
 router = APIRouter(tags=["reports"])
-
-
-def _moment(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    if not 1970 <= moment.year <= 9000:
-        raise InvalidInput(f"{name} must be a date between 1970 and 9000, not {value[:60]!r}")
-    return moment
 
 
 async def _readable_users(session: SessionDep, caller: Caller, user_id: str | None) -> list[str]:
@@ -60,7 +46,7 @@ async def get_usage(
 ) -> dict[str, Any]:
     user_ids = await _readable_users(session, caller, userId)
     rows, next_cursor = await ledger.events(
-        session, user_ids, limit=limit, start=_moment(startDate, "startDate"), end=_moment(endDate, "endDate"),
+        session, user_ids, limit=limit, start=parse_moment(startDate, "startDate"), end=parse_moment(endDate, "endDate"),
         chat_id=chatId, message_id=messageId, cursor=cursor,
     )
     people = await ledger.users(session, list({r.user_id for r in rows}))
@@ -100,7 +86,7 @@ async def get_ai_usage(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> dict[str, Any]:
     user_ids = await _readable_users(session, caller, None)
-    since, until = _moment(start, "start"), _moment(end, "end")
+    since, until = parse_moment(start, "start"), parse_moment(end, "end")
     rows, next_cursor = await ledger.events(session, user_ids, limit=limit, start=since, end=until, cursor=cursor)
     people = await ledger.users(session, list({r.user_id for r in rows}))
     data = [
@@ -133,7 +119,7 @@ async def get_ai_usage(
 
 @router.get("/reports/user-activity")
 async def get_user_activity(caller: CallerDep, session: SessionDep, startDate: str | None = None, endDate: str | None = None) -> dict[str, Any]:
-    since, until = _moment(startDate, "startDate"), _moment(endDate, "endDate")
+    since, until = parse_moment(startDate, "startDate"), parse_moment(endDate, "endDate")
     people = await ledger.users(session, await _readable_users(session, caller, None))
     data = []
     for user in sorted(people.values(), key=lambda u: u.id):

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vzero import imports
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
 from vzero.api.sse import ARCHIVE_RESPONSE
-from vzero.api.v1.projects import box_of
 from vzero.api.v2 import render, schemas
 from vzero.api.v2.preview import TOKEN_SECONDS, preview_token
 from vzero.api.v2.views import manager_of, messages_view
@@ -160,7 +159,7 @@ async def get_preview(chatId: str, caller: CallerDep, runtime: RuntimeDep, sessi
     expires = time.time() + TOKEN_SECONDS
     return JSONResponse({
         "url": f"{runtime.settings.base_url}/preview/{chatId}/{version_id}/",
-        "token": preview_token(box_of(runtime), chatId, version_id, expires),
+        "token": preview_token(runtime.secret_box, chatId, version_id, expires),
         "expiresAt": iso(datetime.fromtimestamp(expires, timezone.utc)),
     })
 

@@ -14,13 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
 from vzero.api.sse import SSE_RESPONSE
-from vzero.api.v1.tasks import Task as TaskAnswer
-from vzero.api.v1.tasks import pending_task, task_answer_text
 from vzero.api.v2 import render, schemas
 from vzero.api.v2.stream import ChatStream, MessageStream
 from vzero.api.v2.views import manager_of, message_view
 from vzero.core import metadata as chat_metadata
 from vzero.engine.manager import Ask, Started
+from vzero.engine.tasks import answer_task
 from vzero.errors import Conflict, NotFound
 from vzero.runtime import Runtime
 from vzero.store import chats as store
@@ -138,18 +137,11 @@ async def send_message_async(chatId: str, body: schemas.SendMessage, caller: Cal
 async def _resolve(chat_id: str, body: schemas.ResolveTask, caller: Caller, runtime: Runtime, session: AsyncSession, mode: Mode) -> Any:
     """Answer the task the chat's latest assistant message is blocked on, then let the model continue."""
     access = await store.chat_for(session, caller, chat_id, write=True)
-    messages = await store.messages_of(session, chat_id)
-    latest = messages[-1] if messages else None
-    waiting = pending_task(latest.parts) if latest is not None and latest.role == "assistant" else None
-    if waiting is None:
-        raise Conflict("No task is waiting for an answer in this chat: its latest message is not an assistant message blocked on a task")
-    expected = (waiting.get("data") or {}).get("taskType")
-    if expected and expected != body.task.type:
-        raise Conflict(f"The waiting task expects a {expected} answer, not {body.task.type}")
     config = body.modelConfiguration
-    answer = task_answer_text(TaskAnswer.model_validate(body.task.model_dump(exclude_none=True)))
-    ask = Ask(message=answer, author_id=caller.user_id, model_id=config.modelId if config else None, message_type="answered-questions")
-    started = await manager_of(runtime).start(access.chat, ask)
+    started = await answer_task(
+        manager_of(runtime), session, access.chat, body.task.model_dump(exclude_none=True),
+        author_id=caller.user_id, model_id=config.modelId if config else None,
+    )
     return await _answer(runtime, session, access.chat, started, mode)
 
 

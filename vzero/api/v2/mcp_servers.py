@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.mcp_servers import CreateMcpServer, OAuth, UpdateMcpServer
-from vzero.api.v1.projects import BoxDep
 from vzero.api.v2 import render
 from vzero.crypto import SecretBox
 from vzero.runtime import Runtime

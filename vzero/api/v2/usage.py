@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
-from vzero.core.ids import iso, utcnow
+from vzero.core.ids import iso, parse_moment, utcnow
 from vzero.engine.usage import Tally, credits, rates_for
 from vzero.errors import Forbidden, InvalidInput
 from vzero.runtime import Runtime
@@ -28,23 +28,10 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
 
-def _moment(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO-8601 date-time such as 2026-01-31T00:00:00Z, not {value[:60]!r}") from None
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    if not 1970 <= moment.year <= 9000:  # keeps the date arithmetic below far from datetime's bounds
-        raise InvalidInput(f"{name} must be a date between 1970 and 9000, not {value[:60]!r}")
-    return moment
-
-
 def _range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     """The asked range; by default the last 30 days up to now."""
-    until = _moment(end, "end") or utcnow()
-    since = _moment(start, "start") or until - timedelta(days=DEFAULT_DAYS)
+    until = parse_moment(end, "end") or utcnow()
+    since = parse_moment(start, "start") or until - timedelta(days=DEFAULT_DAYS)
     if since >= until:
         raise InvalidInput("start must be before end")
     if until - since > timedelta(days=MAX_DAYS):
