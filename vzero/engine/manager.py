@@ -166,35 +166,41 @@ class GenerationManager:
         """Write the outcome in one transaction: the message, the version and the usage ledger."""
         runtime = self.runtime
         try:
-            tally = outcome.tally
-            cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
-            now = utcnow()
-            completed = outcome.status == "completed"
-            async with runtime.db.session() as session:
-                # Plain UPDATEs by primary key: nothing to load first. If the chat was deleted meanwhile they touch no row.
-                await session.execute(update(Message).where(Message.id == generation.message_id).values(
-                    status=outcome.status, finish_reason=outcome.finish_reason, error=outcome.error, content=outcome.content,
-                    raw=outcome.raw, parts=outcome.parts, experimental_content=outcome.experimental_content,
-                    input_tokens=tally.input, output_tokens=tally.output, cache_read_tokens=tally.cache_read,
-                    cache_write_tokens=tally.cache_write, credits=cost, updated_at=now,
-                ))
-                # A failed or stopped version keeps what was written so far, but never becomes the latest.
-                manifest = await runtime.blobs.put_files(session, outcome.files)
-                await session.execute(update(Version).where(Version.id == generation.version_id).values(
-                    status="completed" if completed else "failed", manifest_hash=manifest, updated_at=now,
-                ))
-                values: dict[str, Any] = {"updated_at": now}
-                if completed:
-                    values["latest_version_id"] = generation.version_id
-                await session.execute(update(Chat).where(Chat.id == generation.chat_id).values(**values))
-                if tally.total:
-                    session.add(UsageEvent(
-                        id=new_id(), user_id=generation.author_id or generation.chat_owner_id, chat_id=generation.chat_id,
-                        message_id=generation.message_id, type="message", model=generation.request.model, input_tokens=tally.input,
-                        output_tokens=tally.output, cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write,
-                        credits=cost["total"], created_at=now,
+            try:
+                tally = outcome.tally
+                cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
+                now = utcnow()
+                completed = outcome.status == "completed"
+                async with runtime.db.session() as session:
+                    # Plain UPDATEs by primary key: nothing to load first. If the chat was deleted meanwhile they touch no row.
+                    await session.execute(update(Message).where(Message.id == generation.message_id).values(
+                        status=outcome.status, finish_reason=outcome.finish_reason, error=outcome.error, content=outcome.content,
+                        raw=outcome.raw, parts=outcome.parts, experimental_content=outcome.experimental_content,
+                        input_tokens=tally.input, output_tokens=tally.output, cache_read_tokens=tally.cache_read,
+                        cache_write_tokens=tally.cache_write, credits=cost, updated_at=now,
                     ))
-                await session.commit()
+                    # A failed or stopped version keeps what was written so far, but never becomes the latest.
+                    manifest = await runtime.blobs.put_files(session, outcome.files)
+                    await session.execute(update(Version).where(Version.id == generation.version_id).values(
+                        status="completed" if completed else "failed", manifest_hash=manifest, updated_at=now,
+                    ))
+                    values: dict[str, Any] = {"updated_at": now}
+                    if completed:
+                        values["latest_version_id"] = generation.version_id
+                    await session.execute(update(Chat).where(Chat.id == generation.chat_id).values(**values))
+                    if tally.total:
+                        session.add(UsageEvent(
+                            id=new_id(), user_id=generation.author_id or generation.chat_owner_id, chat_id=generation.chat_id,
+                            message_id=generation.message_id, type="message", model=generation.request.model, input_tokens=tally.input,
+                            output_tokens=tally.output, cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write,
+                            credits=cost["total"], created_at=now,
+                        ))
+                    await session.commit()
+            except Exception:
+                # The outcome could not be stored (disk full, database gone): never leave the message "running",
+                # which would hold the chat busy until a restart. Mark both rows failed in a write as small as possible.
+                await self._mark_failed(generation, "The reply could not be stored; the previous version is unchanged.")
+                raise
             hooks = runtime.services.get("hooks")
             if hooks is not None:
                 hooks.emit("message.finished", chat_id=generation.chat_id, message_id=generation.message_id, owner_id=generation.chat_owner_id)
@@ -205,6 +211,18 @@ class GenerationManager:
             self._busy_chats.discard(generation.chat_id)
             # Keep finished generations briefly so a late `resume` can still replay them from memory.
             asyncio.get_running_loop().call_later(60, self.by_message.pop, generation.message_id, None)
+
+    async def _mark_failed(self, generation: Generation, note: str) -> None:
+        try:
+            async with self.runtime.db.session() as session:
+                now = utcnow()
+                await session.execute(update(Message).where(Message.id == generation.message_id).values(
+                    status="failed", finish_reason="error", error=note, content=note, updated_at=now,
+                ))
+                await session.execute(update(Version).where(Version.id == generation.version_id).values(status="failed", updated_at=now))
+                await session.commit()
+        except Exception:  # noqa: BLE001 - the restart recovery marks it failed then
+            log.exception("could not mark generation %s failed", generation.message_id)
 
     async def stop(self, message_id: str) -> bool:
         generation = self.running(message_id)
