@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,8 @@ class GenerationManager:
                 raise RateLimited(f"Daily message limit of {limit} reached; it resets at midnight UTC (VZERO_DAILY_MESSAGE_LIMIT)", retry_after=3600)
             base = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
             files = await files_of(session, runtime.blobs, base) if base is not None else _empty()
+            # The outcome's manifest is stored as a delta against the files the generation starts from.
+            base_manifest = base.manifest_hash if base is not None else None
             project = await session.get(Project, chat.project_id) if chat.project_id else None
             history = () if new else _history(await chat_store.messages_of(session, chat.id))
             model = resolve_model(settings, ask.model_id)
@@ -153,7 +156,7 @@ class GenerationManager:
             provider=provider, files_read=shown, author_id=ask.author_id, chat_owner_id=chat.owner_id,
         )
         self.by_message[assistant.id] = generation
-        generation.start(self._store)
+        generation.start(functools.partial(self._store, base_manifest=base_manifest))
         hooks = runtime.services.get("hooks")
         if hooks is not None:
             if new:
@@ -162,8 +165,11 @@ class GenerationManager:
                 hooks.emit("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
         return Started(generation, user.id, assistant.id, version.id)
 
-    async def _store(self, generation: Generation, outcome: Outcome) -> None:
-        """Write the outcome in one transaction: the message, the version and the usage ledger."""
+    async def _store(self, generation: Generation, outcome: Outcome, base_manifest: str | None = None) -> None:
+        """Write the outcome in one transaction: the message, the version and the usage ledger.
+
+        `base_manifest` is the manifest hash of the version whose files the generation started from (`base_files`).
+        """
         runtime = self.runtime
         try:
             try:
@@ -180,7 +186,7 @@ class GenerationManager:
                         cache_write_tokens=tally.cache_write, credits=cost, updated_at=now,
                     ))
                     # A failed or stopped version keeps what was written so far, but never becomes the latest.
-                    manifest = await runtime.blobs.put_files(session, outcome.files)
+                    manifest = await runtime.blobs.put_files(session, outcome.files, base=base_manifest)
                     await session.execute(update(Version).where(Version.id == generation.version_id).values(
                         status="completed" if completed else "failed", manifest_hash=manifest, updated_at=now,
                     ))

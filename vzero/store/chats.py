@@ -210,13 +210,18 @@ async def add_version(
     status: str = "completed",
     message_id: str | None = None,
     parent_id: str | None = None,
+    base_manifest: str | None = None,
 ) -> Version:
-    """A new version of the chat; a completed one becomes the chat's latest."""
+    """A new version of the chat; a completed one becomes the chat's latest.
+
+    `base_manifest` is the manifest hash of the files `files` were derived from (the parent's): the new manifest is
+    then stored as a delta against it where that is smaller.
+    """
     now = utcnow()
     version = Version(
         id=new_id(), chat_id=chat.id, seq=await next_seq(session, Version, chat.id), message_id=message_id,
         parent_id=parent_id if parent_id is not None else chat.latest_version_id, status=status,
-        manifest_hash=await blobs.put_files(session, files) if files is not None else None,
+        manifest_hash=await blobs.put_files(session, files, base=base_manifest) if files is not None else None,
         errors=[], created_at=now, updated_at=now,
     )
     session.add(version)
@@ -228,11 +233,15 @@ async def add_version(
 
 
 async def finish_version(
-    session: AsyncSession, blobs: BlobStore, chat: Chat, version: Version, files: FileSet | None, status: str
+    session: AsyncSession, blobs: BlobStore, chat: Chat, version: Version, files: FileSet | None, status: str,
+    base_manifest: str | None = None,
 ) -> None:
-    """Complete or fail a pending version. Only a completed version becomes the chat's latest."""
+    """Complete or fail a pending version. Only a completed version becomes the chat's latest.
+
+    `base_manifest`: as for `add_version`, the manifest hash of the files `files` were derived from.
+    """
     if files is not None:
-        version.manifest_hash = await blobs.put_files(session, files)
+        version.manifest_hash = await blobs.put_files(session, files, base=base_manifest)
     version.status = status
     version.updated_at = utcnow()
     if status == "completed":

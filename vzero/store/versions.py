@@ -49,7 +49,7 @@ async def derive_version(
     """A new completed version with `files`, recorded as a user message that says what changed."""
     await ensure_idle(session, chat)
     message = await add_message(session, chat, role="user", type=message_type, content=summary, author_id=author_id)
-    version = await add_version(session, blobs, chat, files, message_id=message.id, parent_id=base.id)
+    version = await add_version(session, blobs, chat, files, message_id=message.id, parent_id=base.id, base_manifest=base.manifest_hash)
     message.version_id = version.id
     return version
 
