@@ -22,6 +22,7 @@ from vzero.providers.base import (
     ThinkingChunk,
     Usage,
     is_transient_status,
+    http_client,
     read_sse,
     transport_errors,
 )
@@ -90,6 +91,7 @@ class AnthropicProvider(Provider):
             max_retries=0,  # our own policy in guard_stream decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
+            http_client=http_client(anthropic),
         )
 
     @classmethod
@@ -127,7 +129,7 @@ class AnthropicProvider(Provider):
         seen_usage = False
         messages = self._client.messages.with_streaming_response
         async with messages.create(**self._params(request), stream=True) as response:
-            async for event, data in read_sse(response.iter_lines()):
+            async for event, data in read_sse(response.http_response.aiter_bytes()):
                 if event == "ping":
                     continue
                 payload = json.loads(data)
@@ -210,10 +212,8 @@ class AnthropicProvider(Provider):
         import anthropic
 
         where = self.describe(request)
-        if isinstance(exc, anthropic.APITimeoutError):
-            return ProviderError(f"{where} timed out", transient=True)
-        if isinstance(exc, anthropic.APIConnectionError):
-            return self._connection_error(where, exc.__cause__ or exc)
+        if isinstance(exc, anthropic.APIConnectionError):  # APITimeoutError included
+            return self._connection_error(where, exc, timed_out=isinstance(exc, anthropic.APITimeoutError))
         if isinstance(exc, anthropic.APIStatusError):
             status = exc.status_code
             error_type, detail = _error_detail(exc)

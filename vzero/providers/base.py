@@ -116,10 +116,64 @@ def _httpx_errors(*names: str) -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
+def http_client(sdk: Any) -> Any:
+    """The HTTP client an SDK (the `openai` or `anthropic` module) should use: its aiohttp client when installed.
+
+    Both SDKs offer aiohttp as their alternative transport (the `[aiohttp]` extra). Measured with 200 concurrent
+    streams reading 300 chunks each: 34 us of CPU per chunk through it against 79-85 us through the default
+    httpx transport, whose per-read cancel scopes and stream layers cost more than all of vzero's own work on
+    a chunk. aiohttp is a dependency of vzero; should it be missing (or the SDK too old to offer the client),
+    the SDK's default client is used (None): everything works, only with more CPU per chunk.
+    """
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        return None
+    client_class = getattr(sdk, "DefaultAioHttpClient", None)
+    return client_class() if client_class is not None else None
+
+
 @functools.cache
 def transport_errors() -> tuple[type[Exception], ...]:
     """Transport and stream errors: SDKs let some of them escape mid-stream unwrapped."""
-    return _httpx_errors("HTTPError", "StreamError")
+    try:
+        from aiohttp import ClientError
+    except ImportError:  # pragma: no cover - aiohttp is a dependency
+        return _httpx_errors("HTTPError", "StreamError")
+    return (*_httpx_errors("HTTPError", "StreamError"), ClientError)
+
+
+def network_failure(exc: BaseException) -> tuple[Literal["connect", "timeout", "lost"] | None, BaseException]:
+    """What kind of network failure `exc` is, and the error that says so, from its chain of causes.
+
+    The SDKs wrap transport errors (aiohttp's in httpx's, httpx's in their own), and the SDKs' aiohttp adapter
+    maps a refused connection and a dropped one alike to a connect *timeout*: the deepest error that a client
+    library raised tells them apart.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    try:
+        import aiohttp
+    except ImportError:  # pragma: no cover - aiohttp is a dependency
+        aiohttp = None  # type: ignore[assignment]
+    timeouts = _httpx_errors("TimeoutException")
+    for error in reversed(chain):
+        if aiohttp is not None and isinstance(error, aiohttp.ClientError):
+            if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError | aiohttp.InvalidURL):
+                return "connect", error
+            if isinstance(error, aiohttp.ServerTimeoutError):
+                return "timeout", error
+            return "lost", error
+        if isinstance(error, connect_errors()):
+            return "connect", error
+        if isinstance(error, timeouts):
+            return "timeout", error
+        if isinstance(error, transport_errors()):
+            return "lost", error
+    return None, exc
 
 
 @functools.cache
@@ -128,26 +182,76 @@ def connect_errors() -> tuple[type[Exception], ...]:
     return _httpx_errors("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
 
 
-async def read_sse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
-    """Server-sent events as (event name, data) pairs, from the lines of a response body."""
-    event = ""
-    data: list[str] = []
-    async for line in lines:
-        if not line:
-            if data:
-                yield event or "message", "\n".join(data)
-            event, data = "", []
-            continue
+class SSEDecoder:
+    """Server-sent events decoded incrementally from the raw bytes of a response body.
+
+    Works on bytes, one network read at a time: decoding text and splitting lines through the HTTP
+    client's line iterator cost more CPU per event than everything else vzero does with a chunk.
+    Lines may end in LF, CRLF or CR (the SSE grammar allows all three), split anywhere across reads.
+    """
+
+    __slots__ = ("_tail", "_event", "_data")
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._event = ""
+        self._data: list[str] = []
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        """The (event name, data) pairs completed by `chunk`."""
+        buffer = self._tail + chunk if self._tail else chunk
+        if b"\r" in buffer:
+            # A CR at the very end may be the first half of a CRLF: keep it for the next read.
+            held = buffer.endswith(b"\r")
+            if held:
+                buffer = buffer[:-1]
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if held:
+                buffer += b"\r"
+        lines = buffer.split(b"\n")
+        self._tail = lines.pop()
+        events: list[tuple[str, str]] = []
+        for raw in lines:
+            self._line(raw, events)
+        return events
+
+    def close(self) -> list[tuple[str, str]]:
+        """What the body's end completes: a last line and event without their terminating newline."""
+        events: list[tuple[str, str]] = []
+        if self._tail:
+            tail, self._tail = self._tail.rstrip(b"\r"), b""
+            self._line(tail, events)
+        if self._data:
+            events.append((self._event or "message", "\n".join(self._data)))
+        self._event, self._data = "", []
+        return events
+
+    def _line(self, raw: bytes, events: list[tuple[str, str]]) -> None:
+        if not raw:
+            if self._data:
+                events.append((self._event or "message", "\n".join(self._data)))
+            self._event, self._data = "", []
+            return
+        line = raw.decode("utf-8", "replace")
         if line.startswith(":"):  # a comment, often a keep-alive
-            continue
+            return
         name, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
+        if value.startswith(" "):
+            value = value[1:]
         if name == "data":
-            data.append(value)
+            self._data.append(value)
         elif name == "event":
-            event = value
-    if data:
-        yield event or "message", "\n".join(data)
+            self._event = value
+
+
+async def read_sse(body: AsyncIterator[bytes]) -> AsyncIterator[tuple[str, str]]:
+    """Server-sent events as (event name, data) pairs, from the byte chunks of a response body."""
+    decoder = SSEDecoder()
+    async for chunk in body:
+        for event in decoder.feed(chunk):
+            yield event
+    for event in decoder.close():
+        yield event
 
 
 def is_transient_status(status: int) -> bool:
@@ -207,11 +311,17 @@ class Provider(ABC):
         where = getattr(self, "base_url", None)
         return f"{self.label} at {where} (model '{request.model}')" if where else f"{self.label} (model '{request.model}')"
 
-    def _connection_error(self, where: str, cause: BaseException) -> ProviderError:
-        """A transient error for a failed connection, with a hint when the server could not be reached at all."""
-        if isinstance(cause, connect_errors()):
-            return ProviderError(f"{where}: could not connect ({self._redact(str(cause))}) - {self.connect_hint}", transient=True)
+    def _connection_error(self, where: str, exc: BaseException, timed_out: bool = False) -> ProviderError:
+        """A transient error for a network failure, saying whether the server could not be reached, was too slow
+        or dropped the connection (`timed_out`: what the SDK concluded, used when the cause chain does not tell)."""
+        kind, cause = network_failure(exc)
+        if kind is None:
+            kind, cause = ("timeout" if timed_out else "lost"), exc
         reason = self._redact(str(cause)) or type(cause).__name__
+        if kind == "connect":
+            return ProviderError(f"{where}: could not connect ({reason}) - {self.connect_hint}", transient=True)
+        if kind == "timeout":
+            return ProviderError(f"{where} timed out", transient=True)
         return ProviderError(f"{where}: connection lost: {reason}", transient=True)
 
     def _redact(self, text: str) -> str:

@@ -21,6 +21,7 @@ from vzero.providers.base import (
     TextChunk,
     ThinkingChunk,
     Usage,
+    http_client,
     is_transient_status,
     read_sse,
     transport_errors,
@@ -88,6 +89,7 @@ class OpenAICompatibleProvider(Provider):
             max_retries=0,  # our own policy in guard_stream decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=openai.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
+            http_client=http_client(openai),
         )
         self.base_url = options.base_url or OPENAI_BASE_URL
         # What this server turned out not to accept, learned from 400 replies and kept for later calls.
@@ -131,7 +133,7 @@ class OpenAICompatibleProvider(Provider):
         refused = False
         async with AsyncExitStack() as stack:
             response = await self._open(request, stack)
-            async for _, data in read_sse(response.iter_lines()):
+            async for _, data in read_sse(response.http_response.aiter_bytes()):
                 if data == "[DONE]":
                     break
                 chunk = json.loads(data)
@@ -215,10 +217,8 @@ class OpenAICompatibleProvider(Provider):
         import openai
 
         where = self.describe(request)
-        if isinstance(exc, openai.APITimeoutError):
-            return ProviderError(f"{where} timed out", transient=True)
-        if isinstance(exc, openai.APIConnectionError):
-            return self._connection_error(where, exc.__cause__ or exc)
+        if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
+            return self._connection_error(where, exc, timed_out=isinstance(exc, openai.APITimeoutError))
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             detail = self._redact(_error_text(exc))

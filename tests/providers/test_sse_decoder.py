@@ -1,0 +1,54 @@
+"""The byte-level server-sent-events decoder: any split of the body into reads gives the same events."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vzero.providers.base import SSEDecoder
+
+EVENTS = [("message", '{"a":1}'), ("content_block_delta", "line one\nline two"), ("message", "héllo ✓ 日本"), ("ping", "{}")]
+
+
+def encode(events: list[tuple[str, str]], newline: bytes) -> bytes:
+    body = b": keep-alive" + newline
+    for name, data in events:
+        if name != "message":
+            body += b"event: " + name.encode() + newline
+        for line in data.split("\n"):
+            body += b"data: " + line.encode() + newline
+        body += newline
+    return body
+
+
+def decode(body: bytes, cuts: list[int]) -> list[tuple[str, str]]:
+    decoder = SSEDecoder()
+    events: list[tuple[str, str]] = []
+    start = 0
+    for cut in sorted(set(cuts)):
+        events += decoder.feed(body[start:cut])
+        start = cut
+    events += decoder.feed(body[start:])
+    return events + decoder.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(newline=st.sampled_from([b"\n", b"\r\n", b"\r"]), cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=40))
+def test_any_split_and_line_ending_gives_the_same_events(newline: bytes, cuts: list[int]) -> None:
+    body = encode(EVENTS, newline)
+    assert decode(body, [c for c in cuts if c <= len(body)]) == EVENTS
+
+
+def test_every_single_byte_read() -> None:
+    body = encode(EVENTS, b"\r\n")
+    assert decode(body, list(range(len(body)))) == EVENTS
+
+
+def test_a_last_event_without_its_blank_line_is_kept() -> None:
+    assert decode(b"data: [DONE]", []) == [("message", "[DONE]")]
+    assert decode(b"data: x\n\ndata: y\r", [8]) == [("message", "x"), ("message", "y")]
+
+
+def test_comments_unknown_fields_and_no_space_after_colon() -> None:
+    body = b": hi\nid: 7\nretry: 10\ndata:no-space\nevent:named\n\n\n\ndata\n\n"
+    assert decode(body, [3, 17]) == [("named", "no-space"), ("message", "")]
