@@ -129,7 +129,7 @@ class AnthropicProvider(Provider):
         seen_usage = False
         messages = self._client.messages.with_streaming_response
         async with messages.create(**self._params(request), stream=True) as response:
-            async for event, data in read_sse(response.http_response.aiter_bytes()):
+            async for event, data in read_sse(response.http_response):
                 if event == "ping":
                     continue
                 payload = json.loads(data)

@@ -133,7 +133,7 @@ class OpenAICompatibleProvider(Provider):
         refused = False
         async with AsyncExitStack() as stack:
             response = await self._open(request, stack)
-            async for _, data in read_sse(response.http_response.aiter_bytes()):
+            async for _, data in read_sse(response.http_response):
                 if data == "[DONE]":
                     break
                 chunk = json.loads(data)

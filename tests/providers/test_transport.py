@@ -1,0 +1,181 @@
+"""vzero's HTTP/1.1 transport for the SDKs, against scripted servers on 127.0.0.1: framing, keep-alive, timeouts, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx2
+import pytest
+
+from vzero.providers.transport import StreamingTransport, body_reader, client_for
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def scripted(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
+    """A server running `handler` per connection; yields its base URL and a one-item list counting connections."""
+    connections = [0]
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections[0] += 1
+        try:
+            await handler(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", connections
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One request: its head and its Content-Length body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return head, await reader.readexactly(length)
+
+
+async def keep_alive_json(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers every request on the connection with a Content-Length body echoing the request body."""
+    while True:
+        _, body = await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+
+
+def client(**kwargs: object) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=StreamingTransport(), **kwargs)  # type: ignore[arg-type]
+
+
+async def test_keep_alive_connections_are_reused() -> None:
+    async with scripted(keep_alive_json) as (url, connections), client() as http:
+        for n in range(5):
+            response = await http.post(url + "/echo", content=b'{"n":%d}' % n)
+            assert response.status_code == 200 and response.json() == {"n": n}
+        assert connections[0] == 1
+
+
+async def test_chunked_body_is_read_as_it_arrives() -> None:
+    release = asyncio.Event()
+
+    async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(b"6\r\ndata: \r\n")
+        await writer.drain()
+        await release.wait()
+        writer.write(b"3\r\nhi\n\r\n0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async with scripted(chunked) as (url, _), client() as http:
+        async with http.stream("POST", url + "/s", content=b"{}") as response:
+            body = body_reader(response)
+            assert body is not None
+            assert await body.read() == b"data: "  # before the rest exists
+            release.set()
+            assert await body.read() == b"hi\n"
+            assert await body.read() == b""
+
+
+async def test_a_body_delimited_by_the_connection_end() -> None:
+    async def until_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it")
+        await writer.drain()
+
+    async with scripted(until_close) as (url, _), client() as http:
+        response = await http.get(url + "/")
+        assert response.text == "all of it"
+
+
+async def test_an_idle_connection_the_server_dropped_is_replaced() -> None:
+    async def one_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _, body = await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        # keep-alive was promised, but the connection is closed once idle
+
+    async with scripted(one_then_close) as (url, connections), client() as http:
+        assert (await http.post(url + "/", content=b"a")).text == "a"
+        await asyncio.sleep(0.05)
+        assert (await http.post(url + "/", content=b"b")).text == "b"
+        assert connections[0] == 2
+
+
+async def test_silence_longer_than_the_read_timeout_is_a_read_timeout() -> None:
+    async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n")
+        await writer.drain()
+        await asyncio.sleep(5)
+
+    async with scripted(stall) as (url, _), client(timeout=httpx2.Timeout(5, read=0.2)) as http:
+        async with http.stream("GET", url + "/") as response:
+            body = body_reader(response)
+            assert body is not None and await body.read() == b"ok"
+            with pytest.raises(httpx2.ReadTimeout):
+                await body.read()
+
+
+async def test_headers_that_never_come_are_a_read_timeout() -> None:
+    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(5)
+
+    async with scripted(mute) as (url, _), client(timeout=httpx2.Timeout(5, read=0.2)) as http:
+        with pytest.raises(httpx2.ReadTimeout):
+            await http.get(url + "/")
+
+
+async def test_a_reply_cut_mid_body_is_a_protocol_error() -> None:
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        await writer.drain()
+
+    async with scripted(cut) as (url, _), client() as http:
+        with pytest.raises(httpx2.RemoteProtocolError):
+            await http.get(url + "/")
+
+
+async def test_garbage_instead_of_http_is_a_protocol_error() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    async with scripted(garbage) as (url, _), client() as http:
+        with pytest.raises(httpx2.RemoteProtocolError):
+            await http.get(url + "/")
+
+
+async def test_refused_connection_is_a_connect_error() -> None:
+    async with scripted(keep_alive_json) as (url, _):
+        pass  # closed: nothing listens on that port any more
+    async with client() as http:
+        with pytest.raises(httpx2.ConnectError):
+            await http.get(url + "/")
+
+
+def test_a_configured_proxy_leaves_the_sdk_its_own_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openai
+
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    assert client_for(openai) is not None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert client_for(openai) is None
