@@ -11,8 +11,15 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def new_id(length: int = 14) -> str:
-    """A random base62 id (about 83 bits for the default length)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """A random base62 id (about 83 bits for the default length).
+
+    One read of the OS's random source per id (secrets.choice per character made one each); bytes past 247
+    are dropped so that every character stays equally likely (248 = 4 * 62).
+    """
+    chars: list[str] = []
+    while len(chars) < length:
+        chars.extend(_ALPHABET[b % 62] for b in secrets.token_bytes(length + 4) if b < 248)
+    return "".join(chars[:length])
 
 
 def utcnow() -> datetime:

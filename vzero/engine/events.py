@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from vzero.providers import Usage
 
 
 @dataclass(frozen=True, slots=True)
 class Changed:
-    """The message grew: v1 content deltas and v2 parts deltas, computed once for every listener."""
+    """The message grew: v1 content deltas and v2 parts deltas, each as its JSON text, computed once for every listener.
 
-    v1: tuple[Any, ...]
-    v2: tuple[Any, ...]
+    Text, not the delta objects: the log keeps every event of a reply, and strings are not tracked by the garbage
+    collector, whose passes over a few hundred thousand retained lists and dicts cost more than the JSON encoding.
+    """
+
+    v1: tuple[str, ...]
+    v2: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ in-memory log and wake the listeners. Nothing touches the database until the gen
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from datetime import datetime, timezone
@@ -73,7 +74,7 @@ class Generation:
     events: list[Event] = field(default_factory=list)
     done: bool = False
     task: asyncio.Task[None] | None = None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     _stopping: bool = False
 
     def __post_init__(self) -> None:
@@ -91,23 +92,31 @@ class Generation:
 
     def publish(self, event: Event) -> None:
         self.events.append(event)
-        wake, self._wake = self._wake, asyncio.Event()
-        wake.set()
+        # Wake whoever waits; a future is made only for a listener that has caught up (per chunk, an
+        # asyncio.Event per publish cost more than the rest of this method).
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     async def follow(self, start: int = 0) -> AsyncIterator[Event]:
         """Every event from `start` on, live, until the generation has ended."""
         index = start
+        events = self.events
         while True:
-            while index < len(self.events):
-                yield self.events[index]
+            while index < len(events):
+                yield events[index]
                 index += 1
             if self.done:
                 return
-            await self._wake.wait()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
 
     def _changed(self, v1: list[Any] | None = None, v2: Any = None) -> None:
         if v1 or v2:
-            self.publish(Changed(tuple(v1 or ()), (v2,) if v2 else ()))
+            self.publish(Changed(tuple(map(_json, v1)) if v1 else (), (_json(v2),) if v2 else ()))
 
     # --- running ------------------------------------------------------------------------
 
@@ -267,6 +276,9 @@ class Generation:
             parts=self.parts.parts, experimental_content=self.content.content, files=self.applier.files, tally=self.tally,
         )
 
+
+# The wire's JSON: compact, UTF-8 as is (what api/sse.py writes).
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _last_stamp: tuple[int, str] = (0, "")
 

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal, select, update
 
 from vzero.core.ids import new_id, utcnow
 from vzero.core.parser import parse_complete
@@ -45,6 +45,7 @@ class Started:
     """The rows a new generation created, and the generation itself."""
 
     generation: Generation
+    chat: Chat  # as committed when the generation started (detached)
     user_message_id: str
     message_id: str
     version_id: str
@@ -94,7 +95,8 @@ class GenerationManager:
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), provider.supports_images)
         # The fewest round trips that are still safe: this runs once per message and sets the time to first token.
         async with runtime.db.session() as session:
-            state = await _chat_state(session, None if new else chat.id, ask.author_id)
+            count_prompts = settings.daily_message_limit > 0 and ask.message_type in PROMPT_TYPES
+            state = await _chat_state(session, None if new else chat.id, ask.author_id if count_prompts else None)
             if new:
                 session.add(chat)
             else:
@@ -163,7 +165,7 @@ class GenerationManager:
                 hooks.emit("chat.created", chat_id=chat.id, owner_id=chat.owner_id)
             for created in (user.id, assistant.id):
                 hooks.emit("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
-        return Started(generation, user.id, assistant.id, version.id)
+        return Started(generation, chat, user.id, assistant.id, version.id)
 
     async def _store(self, generation: Generation, outcome: Outcome, base_manifest: str | None = None) -> None:
         """Write the outcome in one transaction: the message, the version and the usage ledger.
@@ -178,29 +180,32 @@ class GenerationManager:
                 now = utcnow()
                 completed = outcome.status == "completed"
                 async with runtime.db.session() as session:
-                    # Plain UPDATEs by primary key: nothing to load first. If the chat was deleted meanwhile they touch no row.
-                    await session.execute(update(Message).where(Message.id == generation.message_id).values(
-                        status=outcome.status, finish_reason=outcome.finish_reason, error=outcome.error, content=outcome.content,
-                        raw=outcome.raw, parts=outcome.parts, experimental_content=outcome.experimental_content,
-                        input_tokens=tally.input, output_tokens=tally.output, cache_read_tokens=tally.cache_read,
-                        cache_write_tokens=tally.cache_write, credits=cost, updated_at=now,
-                    ))
+                    # Plain UPDATEs by primary key, built once (nothing to load first; the ORM's bulk-update machinery
+                    # cost more CPU than the database). If the chat was deleted meanwhile they touch no row.
+                    connection = await session.connection()
+                    await connection.execute(_FINISH_MESSAGE, {
+                        "key": generation.message_id, "status": outcome.status, "finish_reason": outcome.finish_reason,
+                        "error": outcome.error, "content": outcome.content, "raw": outcome.raw, "parts": outcome.parts,
+                        "experimental_content": outcome.experimental_content, "input_tokens": tally.input,
+                        "output_tokens": tally.output, "cache_read_tokens": tally.cache_read,
+                        "cache_write_tokens": tally.cache_write, "credits": cost, "updated_at": now,
+                    })
                     # A failed or stopped version keeps what was written so far, but never becomes the latest.
                     manifest = await runtime.blobs.put_files(session, outcome.files, base=base_manifest)
-                    await session.execute(update(Version).where(Version.id == generation.version_id).values(
-                        status="completed" if completed else "failed", manifest_hash=manifest, updated_at=now,
-                    ))
-                    values: dict[str, Any] = {"updated_at": now}
+                    await connection.execute(_FINISH_VERSION, {
+                        "key": generation.version_id, "status": "completed" if completed else "failed", "manifest_hash": manifest, "updated_at": now,
+                    })
                     if completed:
-                        values["latest_version_id"] = generation.version_id
-                    await session.execute(update(Chat).where(Chat.id == generation.chat_id).values(**values))
+                        await connection.execute(_CHAT_LATEST, {"key": generation.chat_id, "latest_version_id": generation.version_id, "updated_at": now})
+                    else:
+                        await connection.execute(_CHAT_TOUCHED, {"key": generation.chat_id, "updated_at": now})
                     if tally.total:
-                        session.add(UsageEvent(
-                            id=new_id(), user_id=generation.author_id or generation.chat_owner_id, chat_id=generation.chat_id,
-                            message_id=generation.message_id, type="message", model=generation.request.model, input_tokens=tally.input,
-                            output_tokens=tally.output, cache_read_tokens=tally.cache_read, cache_write_tokens=tally.cache_write,
-                            credits=cost["total"], created_at=now,
-                        ))
+                        await connection.execute(_USAGE_EVENT, {
+                            "id": new_id(), "user_id": generation.author_id or generation.chat_owner_id, "chat_id": generation.chat_id,
+                            "message_id": generation.message_id, "type": "message", "model": generation.request.model, "input_tokens": tally.input,
+                            "output_tokens": tally.output, "cache_read_tokens": tally.cache_read, "cache_write_tokens": tally.cache_write,
+                            "credits": cost["total"], "created_at": now,
+                        })
                     await session.commit()
             except Exception:
                 # The outcome could not be stored (disk full, database gone): never leave the message "running",
@@ -266,6 +271,21 @@ async def recover_interrupted(runtime: Runtime) -> int:
     return len(rows)
 
 
+def _update_by_key(table: Any, *columns: str) -> Any:
+    """UPDATE table SET columns... WHERE id = :key, built once: executed with a dict of the column values and `key`."""
+    return update(table).where(table.c.id == bindparam("key")).values({name: bindparam(name) for name in columns})
+
+
+_FINISH_MESSAGE = _update_by_key(
+    Message.__table__, "status", "finish_reason", "error", "content", "raw", "parts", "experimental_content", "input_tokens",
+    "output_tokens", "cache_read_tokens", "cache_write_tokens", "credits", "updated_at",
+)
+_FINISH_VERSION = _update_by_key(Version.__table__, "status", "manifest_hash", "updated_at")
+_CHAT_LATEST = _update_by_key(Chat.__table__, "latest_version_id", "updated_at")
+_CHAT_TOUCHED = _update_by_key(Chat.__table__, "updated_at")
+_USAGE_EVENT = insert(UsageEvent.__table__)
+
+
 @dataclass(frozen=True, slots=True)
 class _ChatState:
     message_seq: int
@@ -274,12 +294,17 @@ class _ChatState:
     prompts_today: int
 
 
-async def _chat_state(session: Any, chat_id: str | None, author_id: str) -> _ChatState:
-    """One query for what starting a generation must know: sequence numbers, a running generation, today's prompts."""
-    today = select(func.count()).select_from(Message).where(
-        Message.author_id == author_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= day_of(utcnow())[0]
-    ).scalar_subquery()
+async def _chat_state(session: Any, chat_id: str | None, author_id: str | None) -> _ChatState:
+    """One query for what starting a generation must know: sequence numbers, a running generation, and today's
+    prompts of `author_id` (counted only when a daily limit applies: None skips the count)."""
+    today: Any = literal(0)
+    if author_id is not None:
+        today = select(func.count()).select_from(Message).where(
+            Message.author_id == author_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= day_of(utcnow())[0]
+        ).scalar_subquery()
     if chat_id is None:
+        if author_id is None:
+            return _ChatState(0, 0, False, 0)
         return _ChatState(0, 0, False, (await session.execute(select(today))).scalar_one())
     row = (await session.execute(select(
         select(func.coalesce(func.max(Message.seq), 0)).where(Message.chat_id == chat_id).scalar_subquery(),

@@ -43,10 +43,12 @@ def _ask(body: schemas.CreateChat | schemas.SendMessage, author_id: str, message
 async def _respond(runtime: Runtime, session: Any, chat: Chat, started: Started, mode: str, writable: bool = True) -> Any:
     """sync waits for the end; async answers at once; experimental_stream streams the deltas."""
     chat_id = chat.id
+    session.expire_all()  # the generation wrote through its own session
     if mode == "sync":
         await started.generation.wait()
-    session.expire_all()  # the generation wrote through its own session
-    chat = await session.get(Chat, chat_id)
+        chat = await session.get(Chat, chat_id)
+    else:
+        chat = started.chat  # what the start committed: no need to read it back
     detail = await chat_detail_view(session, runtime, store.ChatAccess(chat, None, writable))
     # A stream can last minutes: give the connection back to the pool now, not when the stream ends.
     await session.close()

@@ -27,10 +27,13 @@ class _V2Stream(EventStream):
         self.message_id = message_id
         self.generation = generation
         self.tally = Tally()
+        self._chunk_head = frame({"object": "message.parts.chunk", "id": message_id, "delta": None})[: -len(b"null}\n\n")]
 
     def render(self, event: Event) -> bytes:
         if isinstance(event, Changed):
-            return b"".join(frame({"object": "message.parts.chunk", "id": self.message_id, "delta": d}) for d in event.v2)
+            # = frame({"object": "message.parts.chunk", "id": ..., "delta": d}), with d already JSON
+            head = self._chunk_head
+            return b"".join(head + d.encode() + b"}\n\n" for d in event.v2)
         if isinstance(event, UsageChanged) and self.generation is not None:
             self.tally = self.tally.add(event.usage)
             return frame({"object": "message.usage", "id": self.message_id, "usage": tally_usage(self.runtime, self.generation, self.tally)})
