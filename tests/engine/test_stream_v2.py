@@ -248,3 +248,25 @@ def test_resume_replays_a_running_reply_after_a_disconnect(client: httpx.Client,
     assert [e["object"] for e in done] == ["chat"]
     missing = client.post("/v2/chats/nope/resume")
     assert missing.status_code == 404 and set(missing.json()) == {"message"}
+
+
+def test_a_v2_listener_joining_a_v1_generation_mid_way_gets_the_parts_so_far_then_deltas(
+    client: httpx.Client, fake_model: FakeOpenAIServer, node_patch: str
+) -> None:
+    # Started through v1, nobody follows in v2 at first: no v2 delta is logged until the resume joins, which then
+    # gets the parts written so far as one delta against the empty array, then the live deltas.
+    fake_model.enqueue(FakeReply(text=EDIT, chunk_size=3, delay=0.01))
+    started = client.post("/v1/chats", json={"message": "rename the helper", "responseMode": "async"})
+    assert started.status_code == 200, started.text
+    chat_id = started.json()["id"]
+    time.sleep(0.4)  # part of the reply is written by now
+    events = stream(client, f"/v2/chats/{chat_id}/resume", None, "chats.resume")
+    chunks = [e for e in events if e["object"] == "message.parts.chunk"]
+    assert len(chunks) > 5  # a snapshot, then it really streamed
+    message_id = chunks[0]["id"]
+    deadline = time.monotonic() + 20
+    while (message := client.get(f"/v2/chats/{chat_id}/messages/{message_id}").json())["finishReason"] is None:
+        assert time.monotonic() < deadline, "the generation did not finish"
+        time.sleep(0.05)
+    assert python_parts(events) == message["parts"]
+    assert jsondiffpatch_parts(node_patch, events) == message["parts"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from vzero.engine.events import Event
+from vzero.engine.events import Event, PartsSnapshot
 from vzero.engine.generation import Generation
 
 # For the OpenAPI document: routes that answer with an event stream (always, or in one response mode).
@@ -36,17 +36,21 @@ class EventStream:
     def closing(self) -> Iterable[bytes]:
         return ()
 
+    def events(self, generation: Generation, start: int) -> AsyncIterator[Event]:
+        """The generation's events this dialect renders: its whole log from `start`."""
+        return generation.follow(start)
+
     async def body(self, generation: Generation | None, start: int = 0) -> AsyncIterator[bytes]:
         for chunk in self.opening():
             yield chunk
         if generation is not None:
             # Everything already in the log goes out as one write; so does each burst that arrives together.
             pending: list[bytes] = []
-            async for event in generation.follow(start):
+            async for event in self.events(generation, start):
                 pending.append(self.render(event))
-                if len(generation.events) > start + len(pending) and len(pending) < 256:
-                    continue
-                start += len(pending)
+                logged = generation.events
+                if logged and event is not logged[-1] and not isinstance(event, PartsSnapshot) and len(pending) < 256:
+                    continue  # more is already logged: send it in the same write
                 yield b"".join(pending)
                 pending = []
             if pending:

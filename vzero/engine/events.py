@@ -19,6 +19,11 @@ class Changed:
 
 
 @dataclass(frozen=True, slots=True)
+class PartsSnapshot(Changed):
+    """The parts so far as one v2 delta, for a v2 listener that joins once they exist; never in the log."""
+
+
+@dataclass(frozen=True, slots=True)
 class UsageChanged:
     usage: Usage
 

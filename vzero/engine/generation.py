@@ -34,7 +34,7 @@ from vzero.core.parser import (
     parse_complete,
 )
 from vzero.core.parts import PartsBuilder
-from vzero.engine.events import Changed, Ended, Event, UsageChanged
+from vzero.engine.events import Changed, Ended, Event, PartsSnapshot, UsageChanged
 from vzero.engine.prompt import full_file_request
 from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
@@ -76,6 +76,7 @@ class Generation:
     task: asyncio.Task[None] | None = None
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     _stopping: bool = False
+    parts_deltas: bool = False  # log v2 deltas (set once anyone follows in v2, or from the start for a v2 request)
 
     def __post_init__(self) -> None:
         self.parts = PartsBuilder()
@@ -87,6 +88,7 @@ class Generation:
         self._thinking_started: float | None = None
         self._edit_parts: dict[str, int] = {}
         self._writing: str | None = None
+        self._parts_deltas_from = 0  # the log index from which v2 deltas are logged
 
     # --- the log ------------------------------------------------------------------------
 
@@ -114,7 +116,31 @@ class Generation:
             self._waiters.append(waiter)
             await waiter
 
+    def follow_parts(self) -> AsyncIterator[Event]:
+        """What a v2 listener follows: the parts so far as one delta (against the empty array), then live events.
+
+        v2 deltas are logged only once someone listens in that dialect: a growing text part's delta carries the
+        whole old and new text (the official format), so encoding it for every chunk nobody reads would cost time
+        quadratic in the reply's length.
+        """
+        if self.parts_deltas and self._parts_deltas_from == 0:
+            return self.follow(0)  # logged from the first event: replay them all, as they came
+        if not self.parts_deltas:
+            self.parts_deltas, self._parts_deltas_from = True, len(self.events)
+        index = len(self.events)  # taken with the snapshot, in one step: nothing can be published in between
+        parts = self.parts.parts
+        snapshot = PartsSnapshot((), (_json({"_t": "a", **{str(i): [part] for i, part in enumerate(parts)}}),)) if parts else None
+        return self._follow_from(snapshot, index)
+
+    async def _follow_from(self, first: Event | None, index: int) -> AsyncIterator[Event]:
+        if first is not None:
+            yield first
+        async for event in self.follow(index):
+            yield event
+
     def _changed(self, v1: list[Any] | None = None, v2: Any = None) -> None:
+        if v2 and not self.parts_deltas:
+            v2 = None
         if v1 or v2:
             self.publish(Changed(tuple(map(_json, v1)) if v1 else (), (_json(v2),) if v2 else ()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Ask:
     thinking: bool = False
     system: str | None = None
     message_type: str = "message"  # fix-with-v0 / auto-fix-with-v0 focus the model on an error
+    parts_deltas: bool = False  # asked through v2: log v2 parts deltas from the first chunk (see Generation.follow_parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +61,20 @@ class GenerationManager:
         self.by_message: dict[str, Generation] = {}
         self._busy_chats: set[str] = set()
         self._provider: Provider | None = None
+        # SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms: with many
+        # generations starting at once that wait, not the work, set the time to first token. Queueing our own
+        # write transactions here, in order and without sleeping, is cheaper. PostgreSQL needs no such thing.
+        self._sqlite_writes = asyncio.Lock() if runtime.db.is_sqlite else None
 
     def provider(self) -> Provider:
         """The configured provider, built on first use (ProviderNotConfigured says what to set)."""
         if self._provider is None:
             self._provider = get_provider(self.runtime.settings)
         return self._provider
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Hold while a write transaction of this manager runs (a no-op on PostgreSQL)."""
+        return self._sqlite_writes if self._sqlite_writes is not None else contextlib.nullcontext()
 
     def running(self, message_id: str) -> Generation | None:
         generation = self.by_message.get(message_id)
@@ -94,7 +104,7 @@ class GenerationManager:
         settings = runtime.settings
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), provider.supports_images)
         # The fewest round trips that are still safe: this runs once per message and sets the time to first token.
-        async with runtime.db.session() as session:
+        async with self._writing(), runtime.db.session() as session:
             count_prompts = settings.daily_message_limit > 0 and ask.message_type in PROMPT_TYPES
             state = await _chat_state(session, None if new else chat.id, ask.author_id if count_prompts else None)
             if new:
@@ -156,6 +166,7 @@ class GenerationManager:
         generation = Generation(
             chat_id=chat.id, message_id=assistant.id, version_id=version.id, request=request, base_files=files,
             provider=provider, files_read=shown, author_id=ask.author_id, chat_owner_id=chat.owner_id,
+            parts_deltas=ask.parts_deltas,
         )
         self.by_message[assistant.id] = generation
         generation.start(functools.partial(self._store, base_manifest=base_manifest))
@@ -179,7 +190,7 @@ class GenerationManager:
                 cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
                 now = utcnow()
                 completed = outcome.status == "completed"
-                async with runtime.db.session() as session:
+                async with self._writing(), runtime.db.session() as session:
                     # Plain UPDATEs by primary key, built once (nothing to load first; the ORM's bulk-update machinery
                     # cost more CPU than the database). If the chat was deleted meanwhile they touch no row.
                     connection = await session.connection()

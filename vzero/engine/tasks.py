@@ -42,6 +42,7 @@ async def answer_task(
     author_id: str,
     model_id: str | None = None,
     thinking: bool = False,
+    parts_deltas: bool = False,
 ) -> Started:
     """Check the chat's latest message waits on a task of this type, then let the model continue with the answer."""
     messages = await store.messages_of(session, chat.id)
@@ -54,5 +55,5 @@ async def answer_task(
     if expected and expected != task_type:
         raise Conflict(f"The waiting task expects a {expected} answer, not {task_type}")
     fields = {k: v for k, v in task.items() if k != "type"}
-    ask = Ask(message=task_answer_text(task_type, fields), author_id=author_id, model_id=model_id, thinking=thinking, message_type="answered-questions")
+    ask = Ask(message=task_answer_text(task_type, fields), author_id=author_id, model_id=model_id, thinking=thinking, message_type="answered-questions", parts_deltas=parts_deltas)
     return await manager.start(chat, ask)

@@ -38,6 +38,7 @@ def _ask(body: schemas.SendMessage, author_id: str) -> Ask:
         attachments=tuple(a.url for a in body.attachments),
         model_id=config.modelId if config else None,
         system=body.systemPrompt,
+        parts_deltas=True,
     )
 
 
@@ -140,7 +141,7 @@ async def _resolve(chat_id: str, body: schemas.ResolveTask, caller: Caller, runt
     config = body.modelConfiguration
     started = await answer_task(
         manager_of(runtime), session, access.chat, body.task.model_dump(exclude_none=True),
-        author_id=caller.user_id, model_id=config.modelId if config else None,
+        author_id=caller.user_id, model_id=config.modelId if config else None, parts_deltas=True,
     )
     return await _answer(runtime, session, access.chat, started, mode)
 
