@@ -21,7 +21,7 @@ from vzero.api.v1.render import (
     serialise_files,
     to_json,
 )
-from vzero.api.v1.views import RenderedVersions, SerialisedVersions, chat_detail_view
+from vzero.api.v1.views import ChatBodies, RenderedVersions, SerialisedVersions, chat_detail_view
 from vzero.core.files import FileEntry, FileSet
 from vzero.core.ids import iso
 from vzero.store import chats as store
@@ -147,6 +147,29 @@ def test_serialised_versions_are_bounded_by_bytes() -> None:
     assert cache.get(("huge", "h")) is None
 
 
+def test_chat_bodies_keep_the_newest_stamp_and_are_bounded_by_bytes() -> None:
+    cache = ChatBodies(limit_bytes=100)
+    stamp = store.ChatStamp(3, "v1", "completed", True)
+    cache.put("c1", stamp, b"x" * 20)
+    assert cache.get("c1", stamp) == b"x" * 20
+    assert cache.get("c1", stamp._replace(revision=4)) is None  # any other stamp misses
+    assert cache.get("c1", stamp._replace(version_id="v2")) is None
+    assert cache.get("c1", stamp._replace(writable=False)) is None  # bodies differ by permission
+    cache.put("c1", stamp._replace(revision=2), b"old")  # an older reading does not replace a newer one
+    assert cache.get("c1", stamp) == b"x" * 20
+    cache.put("c1", stamp._replace(revision=5), b"y" * 20)  # a newer one does, and frees the older's bytes
+    assert cache.get("c1", stamp) is None and cache.get("c1", stamp._replace(revision=5)) == b"y" * 20
+    cache.put("c2", stamp._replace(version_status="pending"), b"p")  # a pending version's body is never kept
+    assert cache.get("c2", stamp._replace(version_status="pending")) is None
+    for n in range(2, 6):
+        cache.put(f"c{n}", stamp, b"z" * 20)  # 100 bytes in all: still fits
+    assert cache.get("c1", stamp._replace(revision=5)) is not None
+    cache.put("c6", stamp, b"z" * 20)  # the least recently used (c2) goes
+    assert cache.get("c2", stamp) is None and cache.get("c6", stamp) is not None
+    cache.put("big", stamp, b"b" * 26)  # over a quarter of the limit: not kept
+    assert cache.get("big", stamp) is None
+
+
 async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.AsyncClient, runtime: Any, other_key: str) -> None:
     files = [{"name": "app/page.tsx", "content": "one “two” 🚀"}, {"name": "lib/util.ts", "content": "util", "locked": True}]
     chat = conformance.v1("chats.init", await client.post("/v1/chats/init", json={"type": "files", "files": files, "metadata": {"k": "v"}}))
@@ -158,11 +181,14 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
         async with runtime.db.session() as session:
             return to_json(await chat_detail_view(session, runtime, await store.chat_for(session, caller, chat["id"])))
 
-    for _ in range(2):  # the second read splices the cached lists
+    for _ in range(2):  # the second read is the cached body (the first spliced in the cached lists)
         response = await client.get(url)
         conformance.v1("chats.getById", response)
         assert response.headers["content-type"] == "application/json"
         assert response.content == await expected()
+    stamp = await store.chat_stamp(runtime.db, caller, chat["id"])
+    assert stamp.version_status == "completed" and stamp.writable
+    assert runtime.services["v1_chat_bodies"].get(chat["id"], stamp) == response.content
 
     # A generation in progress: its pending version is what a reader sees, with the parent's files, never cached.
     async with runtime.db.session() as session:
@@ -178,11 +204,14 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
         assert got["latestVersion"]["id"] == pending.id and got["latestVersion"]["status"] == "pending" and "demo" not in got
         assert {f["name"]: f["content"] for f in got["latestVersion"]["files"]} == {"app/page.tsx": "two", "lib/util.ts": "util"}
         assert response.content == await expected()
+    stamp = await store.chat_stamp(runtime.db, caller, chat["id"])
+    assert stamp.version_id == pending.id and runtime.services["v1_chat_bodies"].get(chat["id"], stamp) is None
 
     async with runtime.db.session() as session:
         reading = await store.chat_reading(session, caller, chat["id"])
         row = await session.get(Chat, chat["id"])
         assert reading.latest is not None and reading.latest.id == (await store.latest_version(session, row)).id
+        assert (reading.revision, reading.latest.id, reading.latest.status, reading.access.writable) == stamp
         rows = await store.message_rows(session, chat["id"])
         orm = await store.messages_of(session, chat["id"])
         assert [r._asdict() for r in rows] == [{k: getattr(m, k) for k in store.MessageRow._fields} for m in orm]

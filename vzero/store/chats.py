@@ -16,6 +16,7 @@ from vzero.core.files import FileSet
 from vzero.core.ids import new_id, utcnow
 from vzero.errors import Forbidden, InvalidInput, NotFound
 from vzero.store.blobs import BlobStore
+from vzero.store.db import Database
 from vzero.store.tables import Chat, Message, User, Version
 
 
@@ -67,12 +68,18 @@ async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *,
 
 def _checked(principal: Principal, chat: Chat, owner_team: str | None, *, write: bool) -> ChatAccess:
     """The access rules of `chat_for`, shared by every read of a chat by id."""
-    if not can_read(principal, chat.owner_id, owner_team, chat.privacy):
-        raise NotFound(f"Chat not found: {chat.id}")
-    writable = can_write(principal, chat.owner_id, owner_team, chat.privacy)
+    writable = _writable(principal, chat.id, chat.owner_id, owner_team, chat.privacy, write=write)
+    return ChatAccess(chat=chat, owner_team=owner_team, writable=writable)
+
+
+def _writable(principal: Principal, chat_id: str, owner_id: str, owner_team: str | None, privacy: str, *, write: bool) -> bool:
+    """Whether the caller may change the chat; NotFound unless it may read it, Forbidden if `write` and it may not."""
+    if not can_read(principal, owner_id, owner_team, privacy):
+        raise NotFound(f"Chat not found: {chat_id}")
+    writable = can_write(principal, owner_id, owner_team, privacy)
     if write and not writable:
         raise Forbidden("You can read this chat but only its owner can change it")
-    return ChatAccess(chat=chat, owner_team=owner_team, writable=writable)
+    return writable
 
 
 @dataclass(slots=True)
@@ -81,6 +88,16 @@ class ChatReading:
 
     access: ChatAccess
     latest: Version | None
+    revision: int  # `chats.revision` read with the chat, in the same statement (not the loaded object's attribute)
+
+
+class ChatStamp(NamedTuple):
+    """What a chat's ChatDetail depends on for one caller, read without loading the chat (`chat_stamp`)."""
+
+    revision: int  # `chats.revision`: raised by the database on any change of the chat, its messages, its versions
+    version_id: str | None  # the version a reader should see
+    version_status: str | None
+    writable: bool  # the caller's permission, the only part of the body that depends on who asks
 
 
 # Built once: constructing a statement costs more than running it from SQLAlchemy's compiled cache.
@@ -88,10 +105,18 @@ _PENDING_ID = (
     select(Version.id).where(Version.chat_id == Chat.id, Version.status == "pending")
     .order_by(Version.seq.desc()).limit(1).correlate(Chat).scalar_subquery()
 )
+_SHOWN_VERSION = Version.id == func.coalesce(_PENDING_ID, Chat.latest_version_id)
 _CHAT_READING = (
-    select(Chat, User.team_id, Version)
+    select(Chat, User.team_id, Version, Chat.revision)
     .join(User, User.id == Chat.owner_id)
-    .outerjoin(Version, Version.id == func.coalesce(_PENDING_ID, Chat.latest_version_id))
+    .outerjoin(Version, _SHOWN_VERSION)
+    .where(Chat.id == bindparam("chat_id"))
+)
+_CHAT_STAMP = (
+    select(Chat.owner_id, User.team_id, Chat.privacy, Chat.revision, Version.id, Version.status)
+    .select_from(Chat)
+    .join(User, User.id == Chat.owner_id)
+    .outerjoin(Version, _SHOWN_VERSION)
     .where(Chat.id == bindparam("chat_id"))
 )
 
@@ -101,8 +126,21 @@ async def chat_reading(session: AsyncSession, principal: Principal, chat_id: str
     row = (await session.execute(_CHAT_READING, {"chat_id": chat_id})).first()
     if row is None:
         raise NotFound(f"Chat not found: {chat_id}")
-    chat, owner_team, latest = row
-    return ChatReading(access=_checked(principal, chat, owner_team, write=False), latest=latest)
+    chat, owner_team, latest, revision = row
+    return ChatReading(access=_checked(principal, chat, owner_team, write=False), latest=latest, revision=revision)
+
+
+async def chat_stamp(db: Database, principal: Principal, chat_id: str) -> ChatStamp:
+    """What `chat_reading` would read about a chat's state and the caller's access, in plain columns (404 likewise).
+
+    Runs on a connection of its own, through the driver (`Database.first_row`): no session, no ORM objects.
+    """
+    row = await db.first_row(_CHAT_STAMP, {"chat_id": chat_id})
+    if row is None:
+        raise NotFound(f"Chat not found: {chat_id}")
+    owner_id, owner_team, privacy, revision, version_id, version_status = row
+    writable = _writable(principal, chat_id, owner_id, owner_team, privacy, write=False)
+    return ChatStamp(revision, version_id, version_status, writable)
 
 
 def new_chat(

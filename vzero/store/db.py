@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Compiled, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import PoolResetState
+
+from vzero.store.revisions import triggers_present
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,14 +23,23 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # The pools keep as many connections as requests commonly run at once: past `pool_size`, each checkout opens
+        # a connection that is closed again when it comes back (on SQLite a new thread, the file opened and four
+        # PRAGMAs; on PostgreSQL a new backend), which cost more than the request itself under 12 concurrent reads.
         if self.is_sqlite:
-            # aiosqlite runs each connection on its own thread; a small pool of them keeps
+            # aiosqlite runs each connection on its own thread; a pool of them keeps
             # readers concurrent under WAL while SQLite serialises the writers.
-            self.engine: AsyncEngine = create_async_engine(url, pool_size=8, max_overflow=8, connect_args={"timeout": 30})
+            self.engine: AsyncEngine = create_async_engine(
+                url, pool_size=16, max_overflow=16, pool_reset_on_return=None, connect_args={"timeout": 30}
+            )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_async_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Whether `chats.revision` is raised by the database (its triggers exist): what readers may cache depends on it.
+        self.revisions_tracked = False
+        self._compiled: dict[Select[Any], Compiled] = {}
 
     async def open(self) -> None:
         """Create the database if needed and bring its schema up to date."""
@@ -34,6 +47,7 @@ class Database:
             Path(self.url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
+            self.revisions_tracked = await conn.run_sync(triggers_present)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -41,12 +55,57 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
+    async def first_row(self, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of a SELECT of plain string and integer columns, run by the driver itself, outside any session.
+
+        For the hottest reads: SQLAlchemy's execution layer costs more than such a query, and on SQLite each step of
+        it (cursor, execute, fetch, close) is a round trip to aiosqlite's thread where this makes one. No type
+        conversion happens either way, so it suits only columns and parameters whose values need none (no dates,
+        booleans or JSON). `statement` must be built once (it is compiled once per database and kept).
+        """
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled[statement] = statement.compile(dialect=self.engine.dialect)
+        values = compiled.construct_params(params)
+        driver = self.engine.dialect.driver
+        async with self.engine.connect() as connection:
+            if driver == "aiosqlite":
+                raw = (await connection.get_raw_connection()).driver_connection
+                rows = await raw.execute_fetchall(compiled.string, tuple(values[name] for name in compiled.positiontup or ()))
+                return rows[0] if rows else None  # type: ignore[no-any-return]
+            if driver == "psycopg":
+                from psycopg.pq import TransactionStatus
+
+                raw = (await connection.get_raw_connection()).driver_connection
+                # In autocommit the query goes alone: no BEGIN before it and no ROLLBACK when the connection goes back
+                # to the pool (two round trips of four, with the pool's ping). One statement reads one snapshot anyway.
+                idle = raw.info.transaction_status == TransactionStatus.IDLE
+                if idle:
+                    await raw.set_autocommit(True)
+                try:
+                    cursor = await raw.execute(compiled.string, values)
+                    return await cursor.fetchone()
+                finally:
+                    if idle:
+                        await raw.set_autocommit(False)
+            return (await connection.execute(statement, params)).first()  # any other driver: through SQLAlchemy
+
 
 def _upgrade(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """The pool's reset of a returned connection (in place of reset_on_return's unconditional rollback).
+
+    Rolls back only if SQLite has a transaction open: outside one, sqlite3's rollback() does nothing, but
+    through aiosqlite it still costs a round trip to the connection's thread (as much as a small query).
+    """
+    if state.asyncio_safe and not state.transaction_was_reset and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vzero.store import revisions
 
 
 class Base(DeclarativeBase):
@@ -90,6 +93,9 @@ class Chat(Base):
     latest_version_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
+    # Raised by the database on every change of the chat, its messages or its versions (`store.revisions`);
+    # never written by vzero, and not refreshed on an object already loaded: read it in a query.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Message(Base):
@@ -197,3 +203,10 @@ class McpServer(Base):
     scope: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _revision_triggers(_metadata: object, connection: Connection, tables: list[Any], **_kw: object) -> None:
+    """`create_all` gets the triggers migration 0002 creates, when it has just created the tables they watch."""
+    if {"chats", *revisions.CHILD_TABLES} <= {table.name for table in tables}:
+        revisions.create_triggers(connection)

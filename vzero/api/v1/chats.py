@@ -87,9 +87,10 @@ async def find_chats(
 
 
 @router.get("/chats/{chatId}")
-async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Response:
-    # Serialised here, not by FastAPI: the body splices in the cached JSON of the latest version's files.
-    return Response(await chat_detail_json_view(session, runtime, caller, chatId), media_type="application/json")
+async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep) -> Response:
+    # Serialised here, not by FastAPI: the body is cached whole, or splices in the cached JSON of the version's files.
+    # No session dependency: a cached body needs one query, which the view runs on a connection of its own.
+    return Response(await chat_detail_json_view(runtime, caller, chatId), media_type="application/json")
 
 
 @router.patch("/chats/{chatId}")

@@ -22,7 +22,9 @@ from vzero.core.access import Principal
 from vzero.runtime import Runtime
 from vzero.store.chats import (
     ChatAccess,
+    ChatStamp,
     chat_reading,
+    chat_stamp,
     latest_version,
     message_rows,
     messages_of,
@@ -36,6 +38,8 @@ T = TypeVar("T")
 _RENDERED_CACHE_CHARS = 48 * 1024 * 1024
 # Bytes of serialised file lists kept for completed versions (about 900 KB for a 100-file app).
 _SERIALISED_CACHE_BYTES = 64 * 1024 * 1024
+# Bytes of whole ChatDetail bodies kept (about 900 KB for a chat showing a 100-file app).
+_CHAT_BODY_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class VersionCache(Generic[T]):
@@ -80,6 +84,45 @@ class SerialisedVersions(VersionCache[SerialisedFiles]):
 
     def __init__(self, limit_bytes: int = _SERIALISED_CACHE_BYTES) -> None:
         super().__init__(limit_bytes, lambda serialised: serialised.size)
+
+
+class ChatBodies:
+    """Serialised ChatDetail bodies, by (chat id, caller may write), each with the `ChatStamp` it was rendered at.
+
+    A body is served only to a reading whose stamp is the same: the chat's revision (which the database raises on
+    any change of the chat, its messages or its versions), the version shown, and the caller's permission. Only
+    bodies showing a completed version are kept. One body per chat and permission: a newer revision replaces
+    the older one. Least recently used dropped first past `limit_bytes`; a body over a quarter of it is not kept.
+    """
+
+    def __init__(self, limit_bytes: int = _CHAT_BODY_CACHE_BYTES) -> None:
+        self._items: OrderedDict[tuple[str, bool], tuple[ChatStamp, bytes]] = OrderedDict()
+        self._used = 0
+        self.limit = limit_bytes
+
+    def get(self, chat_id: str, stamp: ChatStamp) -> bytes | None:
+        key = (chat_id, stamp.writable)
+        found = self._items.get(key)
+        if found is None or found[0] != stamp:
+            return None
+        self._items.move_to_end(key)
+        return found[1]
+
+    def put(self, chat_id: str, stamp: ChatStamp, body: bytes) -> None:
+        if stamp.version_status != "completed" or len(body) > self.limit // 4:
+            return
+        key = (chat_id, stamp.writable)
+        old = self._items.get(key)
+        if old is not None:
+            if old[0].revision > stamp.revision:
+                return  # a concurrent reading already kept a newer one
+            self._used -= len(old[1])
+        self._items[key] = (stamp, body)
+        self._items.move_to_end(key)
+        self._used += len(body)
+        while self._used > self.limit:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._used -= len(dropped)
 
 
 def _completed_key(version: Version) -> tuple[str, str] | None:
@@ -141,13 +184,32 @@ async def chat_detail_view(session: AsyncSession, runtime: Runtime, access: Chat
     return chat_detail(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
 
 
-async def chat_detail_json_view(session: AsyncSession, runtime: Runtime, principal: Principal, chat_id: str) -> bytes:
-    """The ChatDetail of a chat the caller may read, as JSON bytes (404 otherwise); what `chat_detail_view` renders."""
-    reading = await chat_reading(session, principal, chat_id)
-    chat, latest = reading.access.chat, reading.latest
-    files = await serialised_files_of(session, runtime, latest) if latest is not None else None
-    messages = await message_rows(session, chat.id)
-    return chat_detail_json(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=reading.access.writable)
+async def chat_detail_json_view(runtime: Runtime, principal: Principal, chat_id: str) -> bytes:
+    """The ChatDetail of a chat the caller may read, as JSON bytes (404 otherwise); what `chat_detail_view` renders.
+
+    A chat showing a completed version is served from `ChatBodies` while its stamp (revision, version shown,
+    permission) is unchanged: one query, which is also the access check, and no session. Otherwise it is read and
+    rendered, in a session of its own.
+    """
+    bodies: ChatBodies | None = runtime.services.get("v1_chat_bodies")
+    if bodies is None and runtime.db.revisions_tracked:
+        bodies = runtime.services["v1_chat_bodies"] = ChatBodies()
+    if bodies is not None:
+        stamp = await chat_stamp(runtime.db, principal, chat_id)
+        if stamp.version_status == "completed":
+            body = bodies.get(chat_id, stamp)
+            if body is not None:
+                return body
+    async with runtime.db.session() as session:
+        reading = await chat_reading(session, principal, chat_id)
+        chat, latest, writable = reading.access.chat, reading.latest, reading.access.writable
+        files = await serialised_files_of(session, runtime, latest) if latest is not None else None
+        # Read after the chat: at least as new as the revision read with it (a body is never older than its stamp).
+        messages = await message_rows(session, chat.id)
+    body = chat_detail_json(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=writable)
+    if bodies is not None and latest is not None:
+        bodies.put(chat_id, ChatStamp(reading.revision, latest.id, latest.status, writable), body)
+    return body
 
 
 async def version_detail_view(session: AsyncSession, runtime: Runtime, version: Version) -> dict[str, Any]:
