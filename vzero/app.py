@@ -15,16 +15,20 @@ from vzero.api.v2 import router as v2_router
 from vzero.config import Settings
 from vzero.preview import routes as preview_routes
 from vzero.runtime import Runtime
-from vzero.startup import start_runtime, stop_runtime
+from vzero.startup import settle_heap, start_runtime, stop_runtime
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, own_process: bool = False) -> FastAPI:
+    """The ASGI app. `own_process`: the app is the process's only one (`vzero serve`), so it may tune the process."""
     settings = settings or Settings()
     runtime = Runtime.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start_runtime(runtime)
+        if own_process:
+            settle_heap()
+            runtime.services["settle_heap"] = settle_heap  # again once the provider's SDK is loaded (GenerationManager)
         app.state.ready = True
         try:
             yield

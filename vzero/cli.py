@@ -31,7 +31,7 @@ def serve(
         key = asyncio.run(_first_key(settings))
         if key:
             typer.echo(f"No VZERO_API_KEY is set and no key exists yet: created one for the default user (shown once):\n{key}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
+    uvicorn.run(create_app(settings, own_process=True), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
 
 
 async def _first_key(settings: Settings) -> str | None:

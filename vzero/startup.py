@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from vzero.engine.manager import GenerationManager, recover_interrupted
@@ -11,6 +12,20 @@ from vzero.runtime import Runtime
 from vzero.store.users import ensure_default_user
 
 log = logging.getLogger("vzero")
+
+
+def settle_heap() -> None:
+    """Put what is alive now out of the garbage collector's reach, and let it run less often.
+
+    After startup the heap holds about a million objects that live as long as the process (modules, routes,
+    schemas, SDK types). Each full collection walked all of them: with one reply streaming, collections took half of
+    the server's CPU (0.34 -> 0.17 s for a 300-chunk reply, measured). gc.freeze() moves them to a generation that is
+    never scanned; a larger first threshold makes young collections (and the checks that start full ones) rarer.
+    Only for a process that runs one app for its lifetime (`vzero serve`): frozen objects are never freed.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 async def start_runtime(runtime: Runtime) -> None:

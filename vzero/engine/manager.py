@@ -70,6 +70,9 @@ class GenerationManager:
         """The configured provider, built on first use (ProviderNotConfigured says what to set)."""
         if self._provider is None:
             self._provider = get_provider(self.runtime.settings)
+            settle = self.runtime.services.get("settle_heap")
+            if settle is not None:
+                settle()  # the SDK just loaded: its types live as long as the process too
         return self._provider
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
