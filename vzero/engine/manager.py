@@ -64,6 +64,9 @@ class GenerationManager:
         # SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms: with many
         # generations starting at once that wait, not the work, set the time to first token. Queueing our own
         # write transactions here, in order and without sleeping, is cheaper. PostgreSQL needs no such thing.
+        # A start holds it from its first read: starts then run one after another, which keeps replies already
+        # streaming on time during a burst of new ones (measured with 200 at once: p99 added latency 6.5 ms with
+        # the whole start queued, 1.2 s with only its commit queued, for a p99 time to first token of 3.8 vs 2.9 s).
         self._sqlite_writes = asyncio.Lock() if runtime.db.is_sqlite else None
 
     def provider(self) -> Provider:
