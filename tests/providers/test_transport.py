@@ -235,3 +235,21 @@ async def test_https_with_a_trusted_certificate_and_refusal_of_an_untrusted_one(
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_slow_but_steady_body_never_times_out() -> None:
+    # Each gap is shorter than the read timeout, the whole body takes far longer: the timeout is silence, not duration.
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(8):
+            writer.write(b"1\r\n.\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async with scripted(trickle) as (url, _), client(timeout=httpx2.Timeout(5, read=0.25)) as http:
+        response = await http.get(url + "/")
+        assert response.text == "." * 8

@@ -51,9 +51,13 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, origin: tuple[str, str, int]) -> None:
         self.origin = origin
+        self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = 0.0
+        self.watchdog: asyncio.TimerHandle | None = None
+        self.wait_started = 0.0
+        self.read_timeout = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -69,7 +73,7 @@ class _Connection(asyncio.Protocol):
         self.error: Exception | None = None
         self.body: deque[bytes] = deque()
         self.waiter: asyncio.Future[None] | None = None
-        self.last_data = time.monotonic()
+        self.last_data = self.loop.time()
 
     # --- asyncio.Protocol ------------------------------------------------------------------
 
@@ -78,7 +82,7 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received += len(data)
-        self.last_data = time.monotonic()
+        self.last_data = self.loop.time()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -137,22 +141,29 @@ class _Connection(asyncio.Protocol):
 
     async def wait(self, timeout: float | None) -> None:
         """Until something arrives (headers, body, the end or an error); ReadTimeout after `timeout` s of silence."""
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         self.waiter = waiter = loop.create_future()
-        if timeout is None:
-            await waiter
-            return
-        # One timer per wait is the simplest; it is re-armed only when it fires early (data arrived meanwhile).
-        handle = loop.call_later(timeout, self._check_silence, waiter, timeout)
-        try:
-            await waiter
-        finally:
-            handle.cancel()
+        if timeout is not None:
+            self.wait_started = loop.time()
+            if self.watchdog is not None and timeout < self.read_timeout:
+                self.watchdog.cancel()  # armed for a longer timeout than this request's
+                self.watchdog = None
+            self.read_timeout = timeout
+            if self.watchdog is None:
+                self.watchdog = loop.call_at(self.wait_started + timeout, self._watch)
+        await waiter
 
-    def _check_silence(self, waiter: asyncio.Future[None], timeout: float) -> None:
-        if waiter.done():
-            return
-        waiter.set_exception(httpx2.ReadTimeout(f"no data from the server for {timeout:g} s"))
+    def _watch(self) -> None:
+        """The read timeout: one timer per connection, re-armed while data keeps coming (not one per read)."""
+        self.watchdog = None
+        waiter = self.waiter
+        if waiter is None or waiter.done() or self.closed:
+            return  # nobody waits: the next wait arms it again
+        quiet_since = max(self.last_data, self.wait_started)
+        if self.loop.time() - quiet_since >= self.read_timeout:
+            waiter.set_exception(httpx2.ReadTimeout(f"no data from the server for {self.read_timeout:g} s"))
+        else:
+            self.watchdog = self.loop.call_at(quiet_since + self.read_timeout, self._watch)
 
     def reusable(self) -> bool:
         return self.complete and self.keep_alive and not self.closed and self.error is None
@@ -166,6 +177,9 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
         if self.transport is not None:
             self.transport.close()
 
