@@ -143,25 +143,21 @@ async def test_headers_that_never_come_are_a_read_timeout() -> None:
             await http.get(url + "/")
 
 
-async def test_a_reply_cut_mid_body_is_a_protocol_error() -> None:
-    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this", id="cut mid-body"),
+        pytest.param(b"SSH-2.0-OpenSSH_9.6\r\n\r\n", id="not HTTP at all"),
+    ],
+)
+async def test_a_broken_answer_is_a_protocol_error(answer: bytes) -> None:
+    async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        writer.write(answer)
         await writer.drain()
+        await asyncio.sleep(0.5)  # the connection ends with the handler: a cut reply, or garbage that stays
 
-    async with scripted(cut) as (url, _), client() as http:
-        with pytest.raises(httpx2.RemoteProtocolError):
-            await http.get(url + "/")
-
-
-async def test_garbage_instead_of_http_is_a_protocol_error() -> None:
-    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
-        await writer.drain()
-        await asyncio.sleep(1)
-
-    async with scripted(garbage) as (url, _), client() as http:
+    async with scripted(broken) as (url, _), client() as http:
         with pytest.raises(httpx2.RemoteProtocolError):
             await http.get(url + "/")
 
