@@ -21,8 +21,8 @@ from vzero.providers.base import (
     TextChunk,
     ThinkingChunk,
     Usage,
-    is_transient_status,
     http_client,
+    is_transient_status,
     read_sse,
     transport_errors,
 )

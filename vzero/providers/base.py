@@ -131,37 +131,23 @@ def http_client(sdk: Any) -> Any:
 @functools.cache
 def transport_errors() -> tuple[type[Exception], ...]:
     """Transport and stream errors: SDKs let some of them escape mid-stream unwrapped."""
-    try:
-        from aiohttp import ClientError
-    except ImportError:  # pragma: no cover - aiohttp is a dependency
-        return _httpx_errors("HTTPError", "StreamError")
-    return (*_httpx_errors("HTTPError", "StreamError"), ClientError)
+    return _httpx_errors("HTTPError", "StreamError")
 
 
 def network_failure(exc: BaseException) -> tuple[Literal["connect", "timeout", "lost"] | None, BaseException]:
     """What kind of network failure `exc` is, and the error that says so, from its chain of causes.
 
-    The SDKs wrap transport errors (aiohttp's in httpx's, httpx's in their own), and the SDKs' aiohttp adapter
-    maps a refused connection and a dropped one alike to a connect *timeout*: the deepest error that a client
-    library raised tells them apart.
+    The SDKs wrap transport errors in their own (a timeout in APITimeoutError, anything else in
+    APIConnectionError): the deepest error the HTTP layer raised says whether the server could not be reached,
+    was silent too long or dropped the connection.
     """
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
         chain.append(current)
         current = current.__cause__ or current.__context__
-    try:
-        import aiohttp
-    except ImportError:  # pragma: no cover - aiohttp is a dependency
-        aiohttp = None  # type: ignore[assignment]
     timeouts = _httpx_errors("TimeoutException")
     for error in reversed(chain):
-        if aiohttp is not None and isinstance(error, aiohttp.ClientError):
-            if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError | aiohttp.InvalidURL):
-                return "connect", error
-            if isinstance(error, aiohttp.ServerTimeoutError):
-                return "timeout", error
-            return "lost", error
         if isinstance(error, connect_errors()):
             return "connect", error
         if isinstance(error, timeouts):
