@@ -121,14 +121,17 @@ def web() -> Iterator[LocalServer]:
         "private": "http://10.0.0.7/admin",
         "ipv6-mapped": f"http://[::ffff:127.0.0.1]:{port}/secret",
     }
+    # Built once, not per request: under load, building 5,001 members took part of the 1 s fetch timeout.
+    many_members = raw_zip([stored(f"f{n}.txt", b"") for n in range(5001)])
+    bomb, lying_bomb = bomb_zip(), bomb_zip(lying=True)
     routes = {
         "/secret": lambda h: send(h, SECRET),
         "/page.tsx": lambda h: send(h, PAGE),
         "/drip": drip,
         "/endless": endless,
         "/declared-huge": declared_huge,
-        "/bomb.zip": lambda h: send(h, bomb_zip(), Content_Type="application/zip"),
-        "/lying-bomb.zip": lambda h: send(h, bomb_zip(lying=True), Content_Type="application/zip"),
+        "/bomb.zip": lambda h: send(h, bomb, Content_Type="application/zip"),
+        "/lying-bomb.zip": lambda h: send(h, lying_bomb, Content_Type="application/zip"),
         "/dotdot.zip": lambda h: send(h, raw_zip([stored("app/page.tsx", PAGE), stored("../../etc/cron.d/evil", b"* * * * * root sh")])),
         "/backslash.zip": lambda h: send(h, raw_zip([stored("app/page.tsx", PAGE), stored("..\\..\\evil.txt", b"x")])),
         "/absolute.zip": lambda h: send(h, raw_zip([stored("app/page.tsx", PAGE), stored("/etc/passwd", b"x")])),
@@ -136,7 +139,7 @@ def web() -> Iterator[LocalServer]:
         "/only-links.zip": lambda h: send(h, raw_zip([
             stored("passwd", b"/etc/passwd", stat.S_IFLNK | 0o777), stored("tty", b"", stat.S_IFCHR | 0o666),
         ])),
-        "/many-members.zip": lambda h: send(h, raw_zip([stored(f"f{n}.txt", b"") for n in range(5001)])),
+        "/many-members.zip": lambda h: send(h, many_members),
         "/not-a-zip.zip": lambda h: send(h, b"<html>surprise</html>", Content_Type="text/html"),
         "/r/root.json": lambda h: send(h, registry_item("root", ["utils"])),
         "/r/utils.json": lambda h: send(h, registry_item("utils", [])),
