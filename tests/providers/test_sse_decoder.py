@@ -52,3 +52,20 @@ def test_a_last_event_without_its_blank_line_is_kept() -> None:
 def test_comments_unknown_fields_and_no_space_after_colon() -> None:
     body = b": hi\nid: 7\nretry: 10\ndata:no-space\nevent:named\n\n\n\ndata\n\n"
     assert decode(body, [3, 17]) == [("named", "no-space"), ("message", "")]
+
+
+async def test_read_sse_without_vzero_transport_reads_through_httpx() -> None:
+    # The path a configured proxy takes: the SDK's own client, whose response carries no direct body reader.
+    import httpx2
+
+    from vzero.providers.base import read_sse
+
+    body = encode(EVENTS, b"\r\n")
+
+    class Pieces(httpx2.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[no-untyped-def, override]
+            for start in range(0, len(body), 7):
+                yield body[start : start + 7]
+
+    response = httpx2.Response(200, stream=Pieces())
+    assert [event async for event in read_sse(response)] == EVENTS

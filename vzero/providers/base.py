@@ -146,15 +146,20 @@ def network_failure(exc: BaseException) -> tuple[Literal["connect", "timeout", "
     while current is not None and current not in chain:
         chain.append(current)
         current = current.__cause__ or current.__context__
-    timeouts = _httpx_errors("TimeoutException")
     for error in reversed(chain):
         if isinstance(error, connect_errors()):
             return "connect", error
-        if isinstance(error, timeouts):
+        if isinstance(error, timeout_errors()):
             return "timeout", error
         if isinstance(error, transport_errors()):
             return "lost", error
     return None, exc
+
+
+@functools.cache
+def timeout_errors() -> tuple[type[Exception], ...]:
+    """The HTTP layer giving up on a silent server (connecting, reading, writing or waiting for the pool)."""
+    return _httpx_errors("TimeoutException")
 
 
 @functools.cache
