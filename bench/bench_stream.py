@@ -47,6 +47,21 @@ class Run:
     arrivals: list[float] = field(default_factory=list)  # when each chunk of `latencies` arrived
     first_token: list[float] = field(default_factory=list)
     first_arrival: list[float] = field(default_factory=list)  # when each stream's first chunk arrived
+    complete: int = 0
+    lost: int = 0
+    chunks: int = 0
+
+    def record(self, data: bytes, now: float, started: float, seen: int) -> int:
+        """The stamped chunks in `data`, arrived at `now` on a stream opened at `started` that had `seen` so far;
+        returns how many it has seen now."""
+        for match in STAMP.finditer(data):
+            if seen == 0:
+                self.first_token.append(now - started)
+                self.first_arrival.append(now)
+            seen += 1
+            self.latencies.append(now - float(match.group(1)))
+            self.arrivals.append(now)
+        return seen
 
     def steady(self) -> list[float]:
         """Latencies of the chunks that arrived once every stream was under way (no stream still starting)."""
@@ -54,9 +69,6 @@ class Run:
             return []
         since = max(self.first_arrival)
         return [latency for latency, at in zip(self.latencies, self.arrivals) if at >= since]
-    complete: int = 0
-    lost: int = 0
-    chunks: int = 0
 
 
 def pct(values: list[float], p: float) -> float:
@@ -88,13 +100,7 @@ async def read_stream(
                     if end == -1:
                         continue
                     data, opening = opening[end + 2 :], None
-                for match in STAMP.finditer(data):
-                    if seen == 0:
-                        run.first_token.append(now - started)
-                        run.first_arrival.append(now)
-                    seen += 1
-                    run.latencies.append(now - float(match.group(1)))
-                    run.arrivals.append(now)
+                seen = run.record(data, now, started, seen)
                 if done_marker in data:
                     finished = True
     except httpx.HTTPError:
@@ -138,13 +144,7 @@ class _SSEClient(asyncio.Protocol):
             data, self.opening = data[end + 2 :], False
         cut = data.rfind(b"\n") + 1
         data, self.tail = data[:cut], data[cut:]
-        for match in STAMP.finditer(data):
-            if self.seen == 0:
-                self.run.first_token.append(now - self.started)
-                self.run.first_arrival.append(now)
-            self.seen += 1
-            self.run.latencies.append(now - float(match.group(1)))
-            self.run.arrivals.append(now)
+        self.seen = self.run.record(data, now, self.started, self.seen)
         if self.done_marker in data:
             self.done = True
 
