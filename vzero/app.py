@@ -15,7 +15,7 @@ from vzero.api.v2 import router as v2_router
 from vzero.config import Settings
 from vzero.preview import routes as preview_routes
 from vzero.runtime import Runtime
-from vzero.startup import settle_heap, start_runtime, stop_runtime
+from vzero.startup import settle_heap, start_runtime, stop_runtime, warm_up
 
 
 def create_app(settings: Settings | None = None, *, own_process: bool = False) -> FastAPI:
@@ -27,8 +27,9 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start_runtime(runtime)
         if own_process:
+            warm_up(runtime)  # what the first requests would load, loaded now and frozen with the rest
             settle_heap()
-            runtime.services["settle_heap"] = settle_heap  # again once the provider's SDK is loaded (GenerationManager)
+            runtime.services["settle_heap"] = settle_heap  # again if the provider loads later (GenerationManager)
         app.state.ready = True
         try:
             yield

@@ -17,7 +17,7 @@ from vzero.engine import attachments as attachment_inputs
 from vzero.engine.generation import Generation, Outcome
 from vzero.engine.prompt import PromptInput, build_request
 from vzero.engine.usage import credits, rates_for
-from vzero.errors import Conflict, PayloadTooLarge, RateLimited
+from vzero.errors import Conflict, PayloadTooLarge, ProviderNotConfigured, RateLimited
 from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
@@ -78,6 +78,17 @@ class GenerationManager:
             if settle is not None:
                 settle()  # the SDK just loaded: its types live as long as the process too
         return self._provider
+
+    def load_provider(self) -> None:
+        """Build the configured provider now, at startup, so the first generation does not pay for importing its
+        SDK and the parts of it loaded on first use (~1 s of CPU for openai's). Without a provider the server still starts: it serves everything that needs
+        no model, and a generation gets ProviderNotConfigured saying what to set."""
+        try:
+            self.provider().warm()
+        except ProviderNotConfigured as exc:
+            log.info("generations will be refused until a model provider is set up: %s", exc.message)
+        except Exception as exc:  # noqa: BLE001 - reported again, as the API's error, by the first generation
+            log.warning("the model provider could not be loaded at startup: %s", exc)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """Hold while a write transaction of this manager runs (a no-op on PostgreSQL)."""

@@ -115,6 +115,9 @@ class AnthropicProvider(Provider):
         """Close the SDK's connection pool."""
         await self._client.close()
 
+    def warm(self) -> None:
+        self._client.messages.with_streaming_response  # noqa: B018 - imports the messages resources and their types
+
     def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         """Stream one message under the retry and timeout policy."""
         return self.guarded(request, lambda: self._attempt(request), lambda exc: self._translate(exc, request))

@@ -309,6 +309,9 @@ class Provider(ABC):
     async def aclose(self) -> None:
         """Release connections; the provider is not used afterwards."""
 
+    def warm(self) -> None:
+        """Load now what the SDK would load lazily on the first call (a server's startup, not its first request)."""
+
     def describe(self, request: GenerationRequest) -> str:
         """Who is called, for error messages: provider, where it is and which model (never a key)."""
         where = getattr(self, "base_url", None)

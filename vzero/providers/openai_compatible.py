@@ -119,6 +119,9 @@ class OpenAICompatibleProvider(Provider):
         """Close the SDK's connection pool."""
         await self._client.close()
 
+    def warm(self) -> None:
+        self._client.chat.completions.with_streaming_response  # noqa: B018 - imports the chat resources and their types
+
     def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion under the retry and timeout policy."""
         return self.guarded(request, lambda: self._attempt(request), lambda exc: self._translate(exc, request))
