@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from vzero.core import jsontext
 from vzero.engine.events import Event, PartsSnapshot
 from vzero.engine.generation import Generation
 
@@ -17,11 +17,10 @@ ARCHIVE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}, "application/gzip": {"schema": {"type": "string", "format": "binary"}}}}
 }
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def frame(payload: Any) -> bytes:
-    return b"data: " + _dumps(payload).encode() + b"\n\n"
+    return b"data: " + jsontext.dumps(payload) + b"\n\n"
 
 
 class EventStream:

@@ -8,14 +8,15 @@ from vzero.providers import Usage
 
 @dataclass(frozen=True, slots=True)
 class Changed:
-    """The message grew: v1 content deltas and v2 parts deltas, each as its JSON text, computed once for every listener.
+    """The message grew: v1 content deltas and v2 parts deltas, each as its JSON (UTF-8 bytes), computed once for
+    every listener.
 
-    Text, not the delta objects: the log keeps every event of a reply, and strings are not tracked by the garbage
+    JSON, not the delta objects: the log keeps every event of a reply, and bytes are not tracked by the garbage
     collector, whose passes over a few hundred thousand retained lists and dicts cost more than the JSON encoding.
     """
 
-    v1: tuple[str, ...]
-    v2: tuple[str, ...]
+    v1: tuple[bytes, ...]
+    v2: tuple[bytes, ...]
 
 
 @dataclass(frozen=True, slots=True)

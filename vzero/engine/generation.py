@@ -7,7 +7,6 @@ in-memory log and wake the listeners. Nothing touches the database until the gen
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from datetime import datetime, timezone
@@ -15,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vzero.core import jsontext
 from vzero.core.apply import EditApplier
 from vzero.core.content import ContentBuilder
 from vzero.core.files import FileSet
@@ -303,8 +303,8 @@ class Generation:
         )
 
 
-# The wire's JSON: compact, UTF-8 as is (what api/sse.py writes).
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# The wire's JSON: compact UTF-8 bytes (what api/sse.py writes).
+_json = jsontext.dumps
 
 _last_stamp: tuple[int, str] = (0, "")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError, field_validator
 
+from vzero.core import jsontext
 from vzero.errors import ProviderError, ProviderNotConfigured
 from vzero.providers.base import (
     Finish,
@@ -135,7 +135,7 @@ class AnthropicProvider(Provider):
             async for event, data in read_sse(response.http_response):
                 if event == "ping":
                     continue
-                payload = json.loads(data)
+                payload = jsontext.loads(data)
                 if not isinstance(payload, dict):
                     continue
                 kind = payload.get("type") or event

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError, field_validator
 
+from vzero.core import jsontext
 from vzero.errors import ProviderError, ProviderNotConfigured
 from vzero.providers.base import (
     Finish,
@@ -139,7 +139,7 @@ class OpenAICompatibleProvider(Provider):
             async for _, data in read_sse(response.http_response):
                 if data == "[DONE]":
                     break
-                chunk = json.loads(data)
+                chunk = jsontext.loads(data)
                 if not isinstance(chunk, dict):
                     continue
                 if chunk.get("error"):

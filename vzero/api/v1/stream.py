@@ -21,7 +21,7 @@ class V1Stream(EventStream):
 
     def render(self, event: Event) -> bytes:
         if isinstance(event, Changed):
-            return b"".join(b'data: {"delta":' + d.encode() + b"}\n\n" for d in event.v1)  # = frame({"delta": d})
+            return b"".join(b'data: {"delta":' + d + b"}\n\n" for d in event.v1)  # = frame({"delta": d})
         if isinstance(event, Ended) and event.status != "completed":
             return frame({"type": "error", "error": {"type": event.status, "message": event.error or event.status}, "finishReason": event.finish_reason})
         return b""

@@ -33,7 +33,7 @@ class _V2Stream(EventStream):
         if isinstance(event, Changed):
             # = frame({"object": "message.parts.chunk", "id": ..., "delta": d}), with d already JSON
             head = self._chunk_head
-            return b"".join(head + d.encode() + b"}\n\n" for d in event.v2)
+            return b"".join(head + d + b"}\n\n" for d in event.v2)
         if isinstance(event, UsageChanged) and self.generation is not None:
             self.tally = self.tally.add(event.usage)
             return frame({"object": "message.usage", "id": self.message_id, "usage": tally_usage(self.runtime, self.generation, self.tally)})
