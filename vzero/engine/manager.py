@@ -21,7 +21,7 @@ from vzero.errors import Conflict, PayloadTooLarge, ProviderNotConfigured, RateL
 from vzero.providers import ChatTurn, Provider, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
-from vzero.store.allowance import PROMPT_TYPES, day_of
+from vzero.store.allowance import PROMPT_TYPES, day_of, prompts_query
 from vzero.store.tables import Chat, Message, Project, UsageEvent, Version
 from vzero.store.versions import files_of
 
@@ -328,9 +328,7 @@ async def _chat_state(session: Any, chat_id: str | None, author_id: str | None) 
     prompts of `author_id` (counted only when a daily limit applies: None skips the count)."""
     today: Any = literal(0)
     if author_id is not None:
-        today = select(func.count()).select_from(Message).where(
-            Message.author_id == author_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= day_of(utcnow())[0]
-        ).scalar_subquery()
+        today = prompts_query(author_id, day_of(utcnow())[0]).scalar_subquery()
     if chat_id is None:
         if author_id is None:
             return _ChatState(0, 0, False, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.ids import utcnow
@@ -30,11 +30,15 @@ async def credits_since(session: AsyncSession, user_id: str, since: datetime) ->
     return float((await session.execute(query)).scalar_one())
 
 
-async def prompts_since(session: AsyncSession, user_id: str, since: datetime) -> int:
-    query = select(func.count()).select_from(Message).where(
+def prompts_query(user_id: str, since: datetime) -> Select[tuple[int]]:
+    """SELECT the count of `user_id`'s prompts since `since` (searches ix_messages_author_created)."""
+    return select(func.count()).select_from(Message).where(
         Message.author_id == user_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= since
     )
-    return int((await session.execute(query)).scalar_one())
+
+
+async def prompts_since(session: AsyncSession, user_id: str, since: datetime) -> int:
+    return int((await session.execute(prompts_query(user_id, since))).scalar_one())
 
 
 async def prompts_today(session: AsyncSession, user_id: str) -> int:

@@ -100,7 +100,9 @@ class Chat(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("chat_id", "seq"),)
+    # ix_messages_author_created: today's prompts of a user (the daily limit, checked at every start) without a scan
+    # of every message ever written.
+    __table_args__ = (UniqueConstraint("chat_id", "seq"), Index("ix_messages_author_created", "author_id", "created_at"))
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     chat_id: Mapped[str] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
