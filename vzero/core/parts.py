@@ -25,12 +25,20 @@ class PartsBuilder:
     def _modify(self, index: int, change: dict[str, Any]) -> Delta:
         return {"_t": "a", str(index): change}
 
-    def _grow(self, kind: str, text: str, now: str) -> Delta:
+    def extend(self, kind: str, text: str) -> Delta | None:
+        """Grow the open part if it is of `kind` (no timestamp needed); None if it is not, and `text` or `thinking`
+        must open one."""
         if self._open is not None and self.parts[self._open]["type"] == kind:
             part = self.parts[self._open]
             old = part["text"]
             part["text"] = old + text
-            return self._modify(self._open, {"text": [old, part["text"]]})
+            return {"_t": "a", str(self._open): {"text": [old, part["text"]]}}
+        return None
+
+    def _grow(self, kind: str, text: str, now: str) -> Delta:
+        grown = self.extend(kind, text)
+        if grown is not None:
+            return grown
         closing = self._close(now)
         self._open = len(self.parts)
         delta = self._insert({"type": kind, "text": text, "startedAt": now})

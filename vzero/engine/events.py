@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from vzero.providers import Usage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per chunk, and a frozen init costs 2.5x (object.__setattr__)
 class Changed:
     """The message grew: v1 content deltas and v2 parts deltas, each as its JSON (UTF-8 bytes), computed once for
     every listener.
@@ -19,7 +19,7 @@ class Changed:
     v2: tuple[bytes, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PartsSnapshot(Changed):
     """The parts so far as one v2 delta, for a v2 listener that joins once they exist; never in the log."""
 

@@ -229,7 +229,7 @@ class Generation:
     def _thinking(self, text: str) -> None:
         if self._thinking_started is None:
             self._thinking_started = time.monotonic()
-        self._changed(v2=self.parts.thinking(text, _now()))
+        self._changed(v2=self.parts.extend("thinking", text) or self.parts.thinking(text, _now()))
 
     def _end_native_thinking(self) -> None:
         if self._thinking_started is not None:
@@ -241,14 +241,19 @@ class Generation:
         self._changed(self.content.thinking(thought, duration), self.parts.close(_now()))
 
     def _handle(self, event: ParseEvent) -> None:
-        now = _now()
+        # Most events are more text for what is already open: those need no timestamp.
         if isinstance(event, TextDelta):
-            self._changed(self.content.text(event.text), self.parts.text(event.text, now))
-        elif isinstance(event, FileDelta):
+            text = event.text
+            self._changed(self.content.text(text), self.parts.extend("text", text) or self.parts.text(text, _now()))
+            return
+        if isinstance(event, FileDelta):
             self._changed(self.content.file_text(event.text))
-        elif isinstance(event, ThinkingDelta):
+            return
+        if isinstance(event, ThinkingDelta):
             self._thinking(event.text)
-        elif isinstance(event, ThinkingEnd):
+            return
+        now = _now()
+        if isinstance(event, ThinkingEnd):
             self._end_thinking(event.text)
         elif isinstance(event, FileStart):
             index, delta = self.parts.file_edit(self.applier.operation_for(event.path), event.path, now, finished=False)
