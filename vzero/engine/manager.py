@@ -81,8 +81,9 @@ class GenerationManager:
 
     def load_provider(self) -> None:
         """Build the configured provider now, at startup, so the first generation does not pay for importing its
-        SDK and the parts of it loaded on first use (~1 s of CPU for openai's). Without a provider the server still starts: it serves everything that needs
-        no model, and a generation gets ProviderNotConfigured saying what to set."""
+        SDK and the parts of it loaded on first use (~1 s of CPU for openai's). Without a provider the server still
+        starts: it serves everything that needs no model, and a generation gets ProviderNotConfigured saying what
+        to set."""
         try:
             self.provider().warm()
         except ProviderNotConfigured as exc:
