@@ -33,11 +33,18 @@ def test_dumps_keeps_non_ascii_as_is() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['{"content":"\\ud83d"}', '{"a":[1,2.5,"x"],"b":null,"n":-9223372036854775808}', b'{"a":"\\u00e9"}'],
-    ids=["lone-surrogate-escape", "plain", "bytes"],
+    ['{"a":[1,2.5,"x"],"b":null,"n":-9223372036854775808}', b'{"a":"\\u00e9"}', '{"e":"\\ud83d\\ude42"}'],
+    ids=["plain", "bytes", "surrogate-pair"],
 )
-def test_loads_accepts_what_the_json_module_accepts(text: str | bytes) -> None:
+def test_loads_reads_what_the_json_module_reads(text: str | bytes) -> None:
     assert jsontext.loads(text) == json.loads(text)
+
+
+def test_loads_replaces_a_lone_surrogate_escape() -> None:
+    # json.loads would give a str that cannot be encoded as UTF-8 (the database and the stream would refuse it).
+    parsed = jsontext.loads('{"choices":[{"delta":{"content":"a\\ud83d b"}}],"\\udc00":1}')
+    assert parsed == {"choices": [{"delta": {"content": "a\ufffd b"}}], "\ufffd": 1}
+    jsontext.dumps(parsed).decode("utf-8")
 
 
 def test_loads_reads_an_integer_beyond_64_bits_as_a_float() -> None:

@@ -50,8 +50,16 @@ async def test_create_sync_writes_a_version(client: httpx.AsyncClient, fake_mode
     request = fake_model.requests[-1].body
     assert request["model"] == "fake-model" and request["stream"] is True
     assert "Build a counter" in request["messages"][-1]["content"]
-    usage = conformance.v1("reports.getUsage", await client.get("/v1/reports/usage")) if False else None  # reports come with the ledger route
-    del usage
+
+
+async def test_a_lone_surrogate_from_the_model_becomes_a_replacement_character(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
+    # The fake sends it as the JSON escape "\ud83d" (half of an emoji): not text, and as is neither the database nor
+    # a UTF-8 stream could take it. The reply is kept, with U+FFFD in its place.
+    fake_model.enqueue(FakeReply(text=COUNTER.replace("Count: ", "Count \ud83d: ").replace("I built", "I \ud83d built"), chunk_size=7))
+    chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "Build a counter"}))
+    assert chat["latestVersion"]["status"] == "completed"
+    assert "Count \ufffd: {count}" in chat["latestVersion"]["files"][0]["content"]
+    assert "I \ufffd built" in chat["messages"][-1]["content"]
 
 
 async def test_send_message_edits_and_keeps_locked_files(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
