@@ -118,6 +118,7 @@ class BundleWorker:
             await proc.stdin.drain()
         except (BrokenPipeError, ConnectionResetError) as exc:
             self._pending.pop(request_id, None)
+            await self._reap(proc)
             raise WorkerDied(f"the preview worker exited{self._stderr_tail()}") from exc
         try:
             answer = await asyncio.wait_for(future, self.request_timeout)
@@ -181,6 +182,15 @@ class BundleWorker:
     def _stderr_tail(self) -> str:
         tail = "\n".join(list(self._stderr)[-15:])
         return f":\n{tail}" if tail else ""
+
+    async def _reap(self, proc: asyncio.subprocess.Process) -> None:
+        """A process whose stdin broke is gone: wait until its reader has forgotten it (and failed what was pending on
+        it), so that the next request starts a new process instead of writing to this one again."""
+        if self._proc is not proc or not self._tasks:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()  # in case only the pipe broke
+        await asyncio.wait([self._tasks[0]], timeout=5)
 
     async def _kill(self) -> None:
         proc = self._proc
