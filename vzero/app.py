@@ -29,7 +29,6 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         if own_process:
             warm_up(runtime)  # what the first requests would load, loaded now and frozen with the rest
             settle_heap()
-            runtime.services["settle_heap"] = settle_heap  # again if the provider loads later (GenerationManager)
         app.state.ready = True
         try:
             yield

@@ -32,7 +32,7 @@ class PartsBuilder:
             part = self.parts[self._open]
             old = part["text"]
             part["text"] = old + text
-            return {"_t": "a", str(self._open): {"text": [old, part["text"]]}}
+            return self._modify(self._open, {"text": [old, part["text"]]})
         return None
 
     def _grow(self, kind: str, text: str, now: str) -> Delta:

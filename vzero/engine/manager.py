@@ -74,9 +74,6 @@ class GenerationManager:
         """The configured provider, built on first use (ProviderNotConfigured says what to set)."""
         if self._provider is None:
             self._provider = get_provider(self.runtime.settings)
-            settle = self.runtime.services.get("settle_heap")
-            if settle is not None:
-                settle()  # the SDK just loaded: its types live as long as the process too
         return self._provider
 
     def load_provider(self) -> None:
@@ -255,7 +252,7 @@ class GenerationManager:
 
     async def _mark_failed(self, generation: Generation, note: str) -> None:
         try:
-            async with self.runtime.db.session() as session:
+            async with self._writing(), self.runtime.db.session() as session:
                 now = utcnow()
                 await session.execute(update(Message).where(Message.id == generation.message_id).values(
                     status="failed", finish_reason="error", error=note, content=note, updated_at=now,
