@@ -61,3 +61,19 @@ def test_loads_raises_the_json_modules_error_on_invalid_input(text: str) -> None
 def test_dumps_refuses_what_json_cannot_hold() -> None:
     with pytest.raises(TypeError):
         jsontext.dumps({"x": object()})
+
+
+def test_small_outputs_hold_only_their_own_size() -> None:
+    # A generation's log keeps the JSON of every chunk's delta: orjson's own output holds a 4 KiB buffer whatever
+    # its length, which made every streamed chunk cost a page of memory for as long as the log lived.
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [jsontext.dumps([[0, 1, i, 2, "a chunk of text"], 9, 9]) for i in range(1000)]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(kept) == 1000
+    assert held < 1000 * 200, f"1,000 deltas of ~35 bytes hold {held:,} bytes"

