@@ -183,9 +183,26 @@ async def read_stream_raw(base_url: str, path: str, headers: dict[str, str], bod
         run.lost += 1
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+@dataclass
+class ProcessCounters:
+    """What /proc says a process has used: user and system CPU seconds, and minor page faults."""
+
+    user: float
+    system: float
+    faults: int
+
+    @classmethod
+    def of(cls, pid: int) -> ProcessCounters:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return cls(int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7]))
+
+    def __sub__(self, other: ProcessCounters) -> ProcessCounters:
+        return ProcessCounters(self.user - other.user, self.system - other.system, self.faults - other.faults)
+
+    @property
+    def cpu(self) -> float:
+        return self.user + self.system
 
 
 def own_cpu() -> float:
@@ -207,26 +224,27 @@ async def direct(model_url: str, streams: int, chunks: int, client: str) -> tupl
     return run, own_cpu() - before
 
 
-async def through_vzero(server: VzeroServer, streams: int, chunks: int, client: str = "raw") -> tuple[Run, float]:
+async def through_vzero(server: VzeroServer, streams: int, chunks: int, client: str = "raw") -> tuple[Run, ProcessCounters]:
     run = Run()
-    before = cpu_seconds(server.pid or 0)
+    before = ProcessCounters.of(server.pid or 0)
     body = {"message": "stream a reply", "responseMode": "experimental_stream"}
     if client == "raw":
         reads = (read_stream_raw(server.base_url, "/v1/chats", server.headers, body, chunks, run, b"data: [DONE]", skip_opening=True) for _ in range(streams))
         await asyncio.gather(*reads)
-        return run, cpu_seconds(server.pid or 0) - before
+        return run, ProcessCounters.of(server.pid or 0) - before
     limits = httpx.Limits(max_connections=streams + 8, max_keepalive_connections=streams + 8)
     async with httpx.AsyncClient(base_url=server.base_url, headers=server.headers, limits=limits, timeout=120) as http:
         await asyncio.gather(*(read_stream(http, "POST", "/v1/chats", body, chunks, run, b"data: [DONE]", skip_opening=True) for _ in range(streams)))
-    return run, cpu_seconds(server.pid or 0) - before
+    return run, ProcessCounters.of(server.pid or 0) - before
 
 
-def report(label: str, streams: int, base: Run, via: Run, cpu: float, client_cpu: float) -> None:
+def report(label: str, streams: int, base: Run, via: Run, used: ProcessCounters, client_cpu: float) -> None:
     added50 = pct(via.latencies, 50) - pct(base.latencies, 50)
     added99 = pct(via.latencies, 99) - pct(base.latencies, 99)
     steady_base, steady_via = base.steady(), via.steady()
     steady50 = pct(steady_via, 50) - pct(steady_base, 50)
     steady99 = pct(steady_via, 99) - pct(steady_base, 99)
+    cpu = used.cpu
     per_k = cpu / max(1, via.chunks) * 1000
     print(
         f"{label:>6} streams={streams:<4} | direct p50 {pct(base.latencies, 50):7.2f} ms p99 {pct(base.latencies, 99):7.2f} ms"
@@ -234,6 +252,8 @@ def report(label: str, streams: int, base: Run, via: Run, cpu: float, client_cpu
         f" ttft p50 {pct(via.first_token, 50):7.1f} ms p99 {pct(via.first_token, 99):7.1f} ms"
         f" | added p50 {added50:6.2f} ms p99 {added99:6.2f} ms (all streams under way: p50 {steady50:6.2f} ms p99 {steady99:6.2f} ms,"
         f" {len(steady_via)} chunks) | vzero CPU {cpu:6.2f} s = {per_k:.3f} s/1000 chunks"
+        f" (user {used.user / max(1, via.chunks) * 1000:.3f} + system {used.system / max(1, via.chunks) * 1000:.3f};"
+        f" {used.faults / max(1, via.chunks) * 1000:,.0f} page faults/1000 chunks)"
         f" | complete {via.complete}/{streams} lost {via.lost} (direct lost {base.lost})"
         f" | baseline: a bare client reading the model directly spent {client_cpu / max(1, base.chunks) * 1000:.3f} s/1000 chunks"
     )
@@ -269,8 +289,8 @@ async def main() -> None:
                 await through_vzero(server, 2, args.chunks, args.client)  # warm up imports, pools and caches
                 for streams in (int(s) for s in args.streams.split(",")):
                     base, client_cpu = await direct(model_url, streams, args.chunks, args.client)
-                    via, cpu = await through_vzero(server, streams, args.chunks, args.client)
-                    report("v1", streams, base, via, cpu, client_cpu)
+                    via, used = await through_vzero(server, streams, args.chunks, args.client)
+                    report("v1", streams, base, via, used, client_cpu)
     finally:
         model.terminate()
         model.wait(10)
