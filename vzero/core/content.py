@@ -13,21 +13,40 @@ Delta = Any
 
 
 class ContentBuilder:
-    """Builds the v1 AST of one assistant message and the delta of each change."""
+    """Builds the v1 AST of one assistant message and the delta of each change.
+
+    The open node's string grows by pieces, joined when the content is read or the node closes: growing it by string
+    concatenation copied the whole text (a file being written, say) on every chunk.
+    """
 
     def __init__(self) -> None:
-        self.content: list[Any] = []
+        self._content: list[Any] = []
         self._nodes: list[Any] = []
         self._open: int | None = None  # index of the node whose string still grows
+        self._pieces: list[str] = []  # text of the open node not yet joined into it
+
+    @property
+    def content(self) -> list[Any]:
+        """The AST as it is now."""
+        if self._pieces:
+            self._join()
+        return self._content
+
+    def _join(self) -> None:
+        node = self._nodes[self._open]  # type: ignore[index]
+        node[2] = node[2] + "".join(self._pieces)
+        self._pieces.clear()
 
     def _start(self) -> list[Delta]:
-        if self.content:
+        if self._content:
             return []
-        self.content.append([0, self._nodes])
+        self._content.append([0, self._nodes])
         return [{"_t": "a", "0": [[0, []]]}]
 
     def _insert(self, node: list[Any], grows: bool) -> list[Delta]:
         deltas = self._start()
+        if self._pieces:
+            self._join()
         index = len(self._nodes)
         self._nodes.append(node)
         self._open = index if grows else None
@@ -36,8 +55,7 @@ class ContentBuilder:
 
     def _append(self, text: str) -> list[Delta]:
         assert self._open is not None
-        node = self._nodes[self._open]
-        node[2] += text
+        self._pieces.append(text)
         return [[[0, 1, self._open, 2, text], 9, 9]]
 
     def text(self, text: str) -> list[Delta]:
@@ -54,6 +72,8 @@ class ContentBuilder:
         return self._append(text)
 
     def file_end(self) -> None:
+        if self._pieces:
+            self._join()
         self._open = None
 
     def thinking(self, thought: str, duration_s: float) -> list[Delta]:

@@ -11,44 +11,72 @@ Delta = dict[str, Any]
 
 
 class PartsBuilder:
-    """The ordered parts of one assistant message (thinking, text, file-read, file-edit)."""
+    """The ordered parts of one assistant message (thinking, text, file-read, file-edit).
+
+    The open thinking or text part grows by pieces, joined only when the parts are read: growing it by string
+    concatenation copied the whole text on every chunk, so a reply cost time quadratic in its length.
+    """
 
     def __init__(self, parts: list[dict[str, Any]] | None = None) -> None:
-        self.parts: list[dict[str, Any]] = parts if parts is not None else []
+        self._parts: list[dict[str, Any]] = parts if parts is not None else []
         self._open: int | None = None  # index of the thinking/text part still growing
+        self._pieces: list[str] = []  # text of the open part not yet joined into its "text"
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        """The parts as they are now (the open part's text joined)."""
+        if self._pieces:
+            self._join()
+        return self._parts
+
+    def _join(self) -> None:
+        part = self._parts[self._open]  # type: ignore[index]
+        part["text"] = part["text"] + "".join(self._pieces)
+        self._pieces.clear()
+
+    @property
+    def open_kind(self) -> str | None:
+        """The type of the part still growing ("thinking" or "text"), if any."""
+        return None if self._open is None else self._parts[self._open]["type"]
 
     def _insert(self, part: dict[str, Any]) -> Delta:
-        index = len(self.parts)
-        self.parts.append(part)
+        index = len(self._parts)
+        self._parts.append(part)
         return {"_t": "a", str(index): [part]}
 
     def _modify(self, index: int, change: dict[str, Any]) -> Delta:
         return {"_t": "a", str(index): change}
 
-    def extend(self, kind: str, text: str) -> Delta | None:
+    def extend(self, kind: str, text: str, delta: bool = True) -> Delta | None:
         """Grow the open part if it is of `kind` (no timestamp needed); None if it is not, and `text` or `thinking`
-        must open one."""
-        if self._open is not None and self.parts[self._open]["type"] == kind:
-            part = self.parts[self._open]
-            old = part["text"]
-            part["text"] = old + text
-            return self._modify(self._open, {"text": [old, part["text"]]})
-        return None
+        must open one. With `delta=False` (nobody follows the v2 deltas) the text is only kept, and None returned."""
+        if self._open is None or self._parts[self._open]["type"] != kind:
+            return None
+        if not delta:
+            self._pieces.append(text)
+            return None
+        if self._pieces:
+            self._join()
+        part = self._parts[self._open]
+        old = part["text"]
+        part["text"] = old + text
+        return self._modify(self._open, {"text": [old, part["text"]]})
 
     def _grow(self, kind: str, text: str, now: str) -> Delta:
-        grown = self.extend(kind, text)
-        if grown is not None:
-            return grown
+        if self.open_kind == kind:
+            return self.extend(kind, text)  # type: ignore[return-value]
         closing = self._close(now)
-        self._open = len(self.parts)
+        self._open = len(self._parts)
         delta = self._insert({"type": kind, "text": text, "startedAt": now})
         return _merge(closing, delta)
 
     def _close(self, now: str) -> Delta | None:
         if self._open is None:
             return None
+        if self._pieces:
+            self._join()
         index, self._open = self._open, None
-        self.parts[index]["finishedAt"] = now
+        self._parts[index]["finishedAt"] = now
         return self._modify(index, {"finishedAt": [now]})
 
     def thinking(self, text: str, now: str) -> Delta:
@@ -72,11 +100,11 @@ class PartsBuilder:
             part["toPath"] = to_path
         if finished:
             part["finishedAt"] = now
-        index = len(self.parts)
+        index = len(self._parts)
         return index, _merge(closing, self._insert(part))
 
     def finish_part(self, index: int, now: str, operation: str | None = None) -> Delta:
-        part = self.parts[index]
+        part = self._parts[index]
         change: dict[str, Any] = {"finishedAt": [now]}
         part["finishedAt"] = now
         if operation is not None and operation != part.get("operation"):

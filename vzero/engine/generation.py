@@ -229,7 +229,8 @@ class Generation:
     def _thinking(self, text: str) -> None:
         if self._thinking_started is None:
             self._thinking_started = time.monotonic()
-        self._changed(v2=self.parts.extend("thinking", text) or self.parts.thinking(text, _now()))
+        parts = self.parts
+        self._changed(v2=parts.extend("thinking", text, self.parts_deltas) if parts.open_kind == "thinking" else parts.thinking(text, _now()))
 
     def _end_native_thinking(self) -> None:
         if self._thinking_started is not None:
@@ -244,7 +245,8 @@ class Generation:
         # Most events are more text for what is already open: those need no timestamp.
         if isinstance(event, TextDelta):
             text = event.text
-            self._changed(self.content.text(text), self.parts.extend("text", text) or self.parts.text(text, _now()))
+            parts = self.parts
+            self._changed(self.content.text(text), parts.extend("text", text, self.parts_deltas) if parts.open_kind == "text" else parts.text(text, _now()))
             return
         if isinstance(event, FileDelta):
             self._changed(self.content.file_text(event.text))
