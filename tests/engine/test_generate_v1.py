@@ -93,6 +93,25 @@ async def test_async_returns_pending_then_completes(client: httpx.AsyncClient, f
     assert done["latestVersion"]["status"] == "completed"
 
 
+async def test_the_chat_a_start_answers_is_the_chat_read_back_while_it_runs(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
+    # async answers (and a stream opens with) a ChatDetail rendered from the rows the start wrote, not read back:
+    # it must be what a read of the chat gives at that moment, for a new chat and for one with history and files.
+    fake_model.enqueue(FakeReply(text=COUNTER))
+    first = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "counter", "responseMode": "sync"}))
+    for operation, start in (
+        ("chats.create", lambda: client.post("/v1/chats", json={"message": "a new one", "responseMode": "async", "system": "terse"})),
+        ("chats.sendMessage", lambda: client.post(f"/v1/chats/{first['id']}/messages", json={"message": "make it blue", "responseMode": "async"})),
+    ):
+        fake_model.enqueue(FakeReply(text=COUNTER, first_token_delay=1.0))  # still pending when read back
+        started = conformance.v1(operation, await start())
+        assert started["latestVersion"]["status"] == "pending"
+        read = conformance.v1("chats.getById", await client.get(f"/v1/chats/{started['id']}"))
+        assert read["latestVersion"]["status"] == "pending"
+        assert started == read
+        await wait_finished(client, started["id"], started["messages"][-1]["id"])
+    assert started["latestVersion"]["files"] == first["latestVersion"]["files"] != []  # the pending version shows its parent's
+
+
 async def test_provider_failure_keeps_previous_version(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
     fake_model.enqueue(FakeReply(text=COUNTER))
     chat = (await client.post("/v1/chats", json={"message": "counter"})).json()

@@ -51,6 +51,10 @@ class Started:
     user_message_id: str
     message_id: str
     version_id: str
+    # The chat's messages and its pending version as committed (detached): what a reader sees at this moment, with
+    # the pending version showing the files the generation starts from (`generation.base_files`).
+    messages: tuple[Message, ...] = ()
+    version: Version | None = None
 
 
 class GenerationManager:
@@ -137,7 +141,8 @@ class GenerationManager:
             # The outcome's manifest is stored as a delta against the files the generation starts from.
             base_manifest = base.manifest_hash if base is not None else None
             project = await session.get(Project, chat.project_id) if chat.project_id else None
-            history = () if new else _history(await chat_store.messages_of(session, chat.id))
+            earlier = [] if new else await chat_store.messages_of(session, chat.id)
+            history = _history(earlier)
             model = resolve_model(settings, ask.model_id)
             request, shown = build_request(
                 PromptInput(
@@ -192,7 +197,7 @@ class GenerationManager:
                 hooks.emit("chat.created", chat_id=chat.id, owner_id=chat.owner_id)
             for created in (user.id, assistant.id):
                 hooks.emit("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
-        return Started(generation, chat, user.id, assistant.id, version.id)
+        return Started(generation, chat, user.id, assistant.id, version.id, (*earlier, user, assistant), version)
 
     async def _store(self, generation: Generation, outcome: Outcome, base_manifest: str | None = None) -> None:
         """Write the outcome in one transaction: the message, the version and the usage ledger.

@@ -11,7 +11,7 @@ from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
 from vzero.api.sse import SSE_RESPONSE
 from vzero.api.v1 import schemas
 from vzero.api.v1.stream import V1Stream
-from vzero.api.v1.views import chat_detail_view
+from vzero.api.v1.views import chat_detail_view, started_chat_detail
 from vzero.core import metadata as chat_metadata
 from vzero.engine.manager import Ask, GenerationManager, Started
 from vzero.errors import Conflict
@@ -42,14 +42,14 @@ def _ask(body: schemas.CreateChat | schemas.SendMessage, author_id: str, message
 
 async def _respond(runtime: Runtime, session: Any, chat: Chat, started: Started, mode: str, writable: bool = True) -> Any:
     """sync waits for the end; async answers at once; experimental_stream streams the deltas."""
-    chat_id = chat.id
-    session.expire_all()  # the generation wrote through its own session
     if mode == "sync":
+        chat_id = chat.id  # read before the expiry below
         await started.generation.wait()
-        chat = await session.get(Chat, chat_id)
+        session.expire_all()  # the generation wrote through its own session
+        current = await session.get(Chat, chat_id)
+        detail = await chat_detail_view(session, runtime, store.ChatAccess(current, None, writable))
     else:
-        chat = started.chat  # what the start committed: no need to read it back
-    detail = await chat_detail_view(session, runtime, store.ChatAccess(chat, None, writable))
+        detail = started_chat_detail(runtime, started, writable)  # what the start committed: nothing to read back
     # A stream can last minutes: give the connection back to the pool now, not when the stream ends.
     await session.close()
     if mode == "experimental_stream":

@@ -19,6 +19,7 @@ from vzero.api.v1.render import (
     version_detail,
 )
 from vzero.core.access import Principal
+from vzero.engine.manager import Started
 from vzero.runtime import Runtime
 from vzero.store.chats import (
     ChatAccess,
@@ -182,6 +183,15 @@ async def chat_detail_view(session: AsyncSession, runtime: Runtime, access: Chat
     files = await rendered_files_of(session, runtime, latest) if latest is not None else None
     messages = await messages_of(session, chat.id)
     return chat_detail(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
+
+
+def started_chat_detail(runtime: Runtime, started: Started, writable: bool) -> dict[str, Any]:
+    """What `chat_detail_view` reads the moment a generation has started, rendered from the rows its start wrote
+    instead (two queries fewer on every generation): its pending version shows the files it starts from."""
+    generation = started.generation
+    return chat_detail(
+        urls_of(runtime), started.chat, latest=started.version, latest_files=generation.base_files, messages=started.messages, writable=writable
+    )
 
 
 async def chat_detail_json_view(runtime: Runtime, principal: Principal, chat_id: str) -> bytes:

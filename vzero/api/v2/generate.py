@@ -75,9 +75,8 @@ async def create_chat(body: schemas.CreateChat, caller: CallerDep, runtime: Runt
 
 @router.post("/chats/stream", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def create_chat_stream(body: schemas.CreateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> StreamingResponse:
-    chat, started = await _new_chat(body, caller, runtime, session)
-    chat, _ = await _reload(session, chat.id, started.message_id)
-    shown = render.chat(chat, True)
+    _, started = await _new_chat(body, caller, runtime, session)
+    shown = render.chat(started.chat, True)  # as the start committed it: nothing to read back
     await session.close()  # a stream can last minutes: give the connection back to the pool now
     return ChatStream(runtime, shown, started.message_id, started.generation).response(started.generation)
 
