@@ -18,9 +18,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and b"transfer-encoding" not in headers:
+            if int(declared) > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            # The server reads exactly the declared length (HTTP/1.1 framing): nothing to count, and the app's
+            # sends go out unwrapped (a long stream sends once per chunk).
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False
