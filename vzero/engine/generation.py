@@ -106,13 +106,15 @@ class Generation:
         """Every event from `start` on, live, until the generation has ended."""
         index = start
         events = self.events
+        # Looked up once: on Python 3.11 every get_running_loop() is a getpid() system call (a fork check).
+        loop = asyncio.get_running_loop()
         while True:
             while index < len(events):
                 yield events[index]
                 index += 1
             if self.done:
                 return
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = loop.create_future()
             self._waiters.append(waiter)
             await waiter
 
