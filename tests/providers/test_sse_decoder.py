@@ -54,11 +54,20 @@ def test_comments_unknown_fields_and_no_space_after_colon() -> None:
     assert decode(body, [3, 17]) == [("named", "no-space"), ("message", "")]
 
 
-async def test_read_sse_without_vzero_transport_reads_through_httpx() -> None:
+def test_a_named_event_split_from_its_data_line_keeps_its_name() -> None:
+    # A read of exactly one `data:` line and its blank line is decoded without the line machinery, unless an
+    # earlier read left part of the event (its name, a data line or part of a line).
+    assert decode(b"event: ping\ndata: {}\n\n", [12]) == [("ping", "{}")]
+    assert decode(b"data: a\ndata: b\n\n", [8]) == [("message", "a\nb")]
+    assert decode(b'data: {"a":1}\n\ndata: x\n\n', [15, 16]) == [("message", '{"a":1}'), ("message", "x")]
+    assert decode(b"data: x\r\n\r\n", []) == [("message", "x")]
+
+
+async def test_the_reader_without_vzero_transport_reads_through_httpx() -> None:
     # The path a configured proxy takes: the SDK's own client, whose response carries no direct body reader.
     import httpx2
 
-    from vzero.providers.base import read_sse
+    from vzero.providers.base import SSEReader
 
     body = encode(EVENTS, b"\r\n")
 
@@ -68,4 +77,7 @@ async def test_read_sse_without_vzero_transport_reads_through_httpx() -> None:
                 yield body[start : start + 7]
 
     response = httpx2.Response(200, stream=Pieces())
-    assert [event async for event in read_sse(response)] == EVENTS
+    reader, events = SSEReader(response), []
+    while (read := await reader.next()) is not None:
+        events += read
+    assert events == EVENTS

@@ -23,7 +23,7 @@ from vzero.providers.base import (
     Usage,
     http_client,
     is_transient_status,
-    read_sse,
+    SSEReader,
     transport_errors,
 )
 
@@ -132,39 +132,41 @@ class AnthropicProvider(Provider):
         seen_usage = False
         messages = self._client.messages.with_streaming_response
         async with messages.create(**self._params(request), stream=True) as response:
-            async for event, data in read_sse(response.http_response):
-                if event == "ping":
-                    continue
-                payload = jsontext.loads(data)
-                if not isinstance(payload, dict):
-                    continue
-                kind = payload.get("type") or event
-                if kind == "content_block_delta":
-                    delta = _dict(payload.get("delta"))
-                    if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-                        yield TextChunk(delta["text"])
-                    elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"), str):
-                        yield ThinkingChunk(delta["thinking"])
-                elif kind == "message_start":
-                    seen_usage |= _merge_usage(counts, _dict(payload.get("message")).get("usage"))
-                elif kind == "message_delta":
-                    # Its counts are cumulative, so they replace those of message_start; the guard holds
-                    # Usage and Finish back, and yielding them here keeps the answer if message_stop is lost.
-                    seen_usage |= _merge_usage(counts, payload.get("usage"))
-                    stop_reason = _dict(payload.get("delta")).get("stop_reason")
-                    if isinstance(stop_reason, str) and stop_reason:
-                        if seen_usage:
-                            yield Usage(
-                                input_tokens=counts["input_tokens"],
-                                output_tokens=counts["output_tokens"],
-                                cache_read_tokens=counts["cache_read_input_tokens"],
-                                cache_write_tokens=counts["cache_creation_input_tokens"],
-                            )
-                        yield Finish(_FINISH_REASONS.get(stop_reason, "other"))
-                elif kind == "error":
-                    raise self._stream_error(request, payload.get("error"))
-                elif kind == "message_stop":
-                    break
+            sse = SSEReader(response.http_response)
+            while (events := await sse.next()) is not None:
+                for event, data in events:
+                    if event == "ping":
+                        continue
+                    payload = jsontext.loads(data)
+                    if not isinstance(payload, dict):
+                        continue
+                    kind = payload.get("type") or event
+                    if kind == "content_block_delta":
+                        delta = _dict(payload.get("delta"))
+                        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
+                            yield TextChunk(delta["text"])
+                        elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"), str):
+                            yield ThinkingChunk(delta["thinking"])
+                    elif kind == "message_start":
+                        seen_usage |= _merge_usage(counts, _dict(payload.get("message")).get("usage"))
+                    elif kind == "message_delta":
+                        # Its counts are cumulative, so they replace those of message_start; the guard holds
+                        # Usage and Finish back, and yielding them here keeps the answer if message_stop is lost.
+                        seen_usage |= _merge_usage(counts, payload.get("usage"))
+                        stop_reason = _dict(payload.get("delta")).get("stop_reason")
+                        if isinstance(stop_reason, str) and stop_reason:
+                            if seen_usage:
+                                yield Usage(
+                                    input_tokens=counts["input_tokens"],
+                                    output_tokens=counts["output_tokens"],
+                                    cache_read_tokens=counts["cache_read_input_tokens"],
+                                    cache_write_tokens=counts["cache_creation_input_tokens"],
+                                )
+                            yield Finish(_FINISH_REASONS.get(stop_reason, "other"))
+                    elif kind == "error":
+                        raise self._stream_error(request, payload.get("error"))
+                    elif kind == "message_stop":
+                        return
 
     def _stream_error(self, request: GenerationRequest, error: Any) -> ProviderError:
         """The ProviderError for an `event: error` inside a 200 stream (overloaded, api_error, ...)."""

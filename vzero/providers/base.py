@@ -8,7 +8,7 @@ import importlib
 import math
 import random
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
@@ -186,6 +186,12 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """The (event name, data) pairs completed by `chunk`."""
+        if (
+            not self._tail and not self._data and not self._event and chunk.startswith(b"data: ")
+            and chunk.find(b"\n") == len(chunk) - 2 and chunk.endswith(b"\n\n") and b"\r" not in chunk
+        ):
+            # One whole unnamed event of one line in one read: what a streaming model sends per token.
+            return [("message", chunk[6:-2].decode("utf-8", "replace"))]
         buffer = self._tail + chunk if self._tail else chunk
         if b"\r" in buffer:
             # A CR at the very end may be the first half of a CRLF: keep it for the next read.
@@ -231,23 +237,46 @@ class SSEDecoder:
             self._event = value
 
 
-async def read_sse(response: Any) -> AsyncIterator[tuple[str, str]]:
-    """Server-sent events as (event name, data) pairs, from an SDK's (httpx) response as its bytes arrive.
+class SSEReader:
+    """Server-sent events from an SDK's (httpx) response as its bytes arrive, one network read at a time.
 
-    On vzero's transport the body is read directly, one await per network read; otherwise through httpx.
+    A coroutine to call rather than an async generator to iterate: a generator is one more frame to resume and one more
+    awaitable to build for every streamed chunk. On vzero's transport the body is read directly, otherwise through
+    httpx's byte iterator.
+
+        while (events := await reader.next()) is not None:
+            for name, data in events: ...
     """
-    decoder = SSEDecoder()
-    body = _body_reader(response)
-    if body is not None:
-        while chunk := await body.read():
-            for event in decoder.feed(chunk):
-                yield event
-    else:
-        async for chunk in response.aiter_bytes():
-            for event in decoder.feed(chunk):
-                yield event
-    for event in decoder.close():
-        yield event
+
+    __slots__ = ("_decoder", "_read", "_ended")
+
+    def __init__(self, response: Any) -> None:
+        self._decoder = SSEDecoder()
+        body = _body_reader(response)
+        self._read: Callable[[], Awaitable[bytes]] = body.read if body is not None else _next_bytes(response.aiter_bytes())
+        self._ended = False
+
+    async def next(self) -> list[tuple[str, str]] | None:
+        """The (event name, data) pairs the next read completes ([] if it completes none); None once the body ended."""
+        if self._ended:
+            return None
+        chunk = await self._read()
+        if chunk:
+            return self._decoder.feed(chunk)
+        self._ended = True
+        return self._decoder.close()
+
+
+def _next_bytes(chunks: AsyncIterator[bytes]) -> Callable[[], Awaitable[bytes]]:
+    """`read()` over an async iterator of bytes: the next non-empty chunk, b"" at its end."""
+
+    async def read() -> bytes:
+        async for chunk in chunks:
+            if chunk:
+                return chunk
+        return b""
+
+    return read
 
 
 def _body_reader(response: Any) -> Any:
