@@ -101,3 +101,18 @@ async def test_the_connection_is_aiosqlites_with_this_cursor(database: Database)
         await cursor.execute("SELECT ?, ?", (1, "two"))
         assert cursor.description[0][0] == "?" and await cursor.fetchall() == [(1, "two")]
         assert await raw.execute_fetchall("PRAGMA journal_mode") == [("wal",)]  # the pool's PRAGMAs ran through it
+
+
+def test_a_new_row_has_every_column_and_fills_the_objects_defaults() -> None:
+    from datetime import datetime, timezone
+
+    from vzero.store.tables import Chat, new_row
+
+    now = datetime.now(timezone.utc)
+    chat = Chat(id="c1", owner_id="u1", privacy="private", created_at=now, updated_at=None)
+    row = new_row(chat)
+    assert set(row) == {column.key for column in Chat.__table__.columns}
+    assert row["metadata"] == {} and row["favorite"] is False and row["text"] == "" and row["api_version"] == "v1"
+    assert row["revision"] == 0 and row["name"] is None and row["updated_at"] is None and row["created_at"] == now
+    # The object reads as a flushed one would: defaults set, and each new object gets its own mutable default.
+    assert chat.meta == {} and chat.favorite is False and chat.meta is not new_row(Chat(id="c2"))["metadata"]

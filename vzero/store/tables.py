@@ -18,6 +18,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
 
 
+def new_row(obj: Base) -> dict[str, Any]:
+    """A new object's row for a plain INSERT: every column, keyed as the table's; the columns' Python-side defaults
+    are filled in on the object too, so it reads as it would after an ORM flush (without the unit of work's cost).
+    """
+    row: dict[str, Any] = {}
+    state = obj.__dict__
+    for prop in obj.__mapper__.column_attrs:
+        column = prop.columns[0]
+        if prop.key in state:
+            value = state[prop.key]
+        else:
+            default = column.default
+            if default is None:
+                value = None
+            elif default.is_callable:
+                value = default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps a callable to take a context
+            else:
+                value = default.arg  # type: ignore[attr-defined]
+            setattr(obj, prop.key, value)
+        row[column.key] = value
+    return row
+
+
 ID = String(32)
 
 
