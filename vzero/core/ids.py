@@ -10,16 +10,18 @@ from vzero.errors import InvalidInput
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def new_id(length: int = 14) -> str:
-    """A random base62 id (about 83 bits for the default length).
+# Byte b -> _ALPHABET[b % 62], with the bytes past 247 deleted so that every character stays equally likely
+# (248 = 4 * 62): both done in C by bytes.translate.
+_TO_ALPHABET = bytes(ord(_ALPHABET[b % 62]) for b in range(256))
+_UNEVEN = bytes(range(248, 256))
 
-    One read of the OS's random source per id (secrets.choice per character made one each); bytes past 247
-    are dropped so that every character stays equally likely (248 = 4 * 62).
-    """
-    chars: list[str] = []
-    while len(chars) < length:
-        chars.extend(_ALPHABET[b % 62] for b in secrets.token_bytes(length + 4) if b < 248)
-    return "".join(chars[:length])
+
+def new_id(length: int = 14) -> str:
+    """A random base62 id (about 83 bits for the default length), from one read of the OS's random source."""
+    kept = secrets.token_bytes(length + 4).translate(_TO_ALPHABET, _UNEVEN)
+    while len(kept) < length:  # more than 4 of the bytes were dropped: about 1 id in 6,000
+        kept += secrets.token_bytes(length).translate(_TO_ALPHABET, _UNEVEN)
+    return kept[:length].decode("ascii")
 
 
 def utcnow() -> datetime:
