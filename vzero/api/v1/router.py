@@ -7,5 +7,6 @@ from fastapi import APIRouter
 from vzero.api.v1 import chats, deployments, generate, hooks, integrations, mcp_servers, projects, reports, users
 
 router = APIRouter()
-for resource in (chats, generate, projects, users, hooks, mcp_servers, integrations, deployments, reports):
+# Routes are tried in order: the generation routes (a few, and every streamed reply starts there) come first.
+for resource in (generate, chats, projects, users, hooks, mcp_servers, integrations, deployments, reports):
     router.include_router(resource.router)
