@@ -182,16 +182,17 @@ class GenerationManager:
                 changed["text"] = ask.message
             if not chat.name:
                 changed["name"] = _title(ask.message)
+            connection = await session.connection()
             if new:
                 for key, value in changed.items():
                     setattr(chat, key, value)
-                await session.execute(insert(Chat.__table__), new_row(chat))
+                await connection.execute(_INSERT_CHAT, new_row(chat))
             else:
-                await session.execute(update(Chat.__table__).where(Chat.__table__.c.id == chat.id).values(changed))
+                await connection.execute(update(Chat.__table__).where(Chat.__table__.c.id == chat.id).values(changed))
                 for key, value in changed.items():
                     set_committed_value(chat, key, value)
-            await session.execute(insert(Message.__table__), [new_row(user), new_row(assistant)])
-            await session.execute(insert(Version.__table__), new_row(version))
+            await connection.execute(_INSERT_MESSAGE, [new_row(user), new_row(assistant)])
+            await connection.execute(_INSERT_VERSION, new_row(version))
             await session.commit()
         generation = Generation(
             chat_id=chat.id, message_id=assistant.id, version_id=version.id, request=request, base_files=files,
@@ -325,6 +326,9 @@ _FINISH_VERSION = _update_by_key(Version.__table__, "status", "manifest_hash", "
 _CHAT_LATEST = _update_by_key(Chat.__table__, "latest_version_id", "updated_at")
 _CHAT_TOUCHED = _update_by_key(Chat.__table__, "updated_at")
 _USAGE_EVENT = insert(UsageEvent.__table__)
+_INSERT_CHAT = insert(Chat.__table__)
+_INSERT_MESSAGE = insert(Message.__table__)
+_INSERT_VERSION = insert(Version.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,22 +339,35 @@ class _ChatState:
     prompts_today: int
 
 
-async def _chat_state(session: Any, chat_id: str | None, author_id: str | None) -> _ChatState:
-    """One query for what starting a generation must know: sequence numbers, a running generation, and today's
-    prompts of `author_id` (counted only when a daily limit applies: None skips the count)."""
-    today: Any = literal(0)
-    if author_id is not None:
-        today = prompts_query(author_id, day_of(utcnow())[0]).scalar_subquery()
-    if chat_id is None:
-        if author_id is None:
-            return _ChatState(0, 0, False, 0)
-        return _ChatState(0, 0, False, (await session.execute(select(today))).scalar_one())
-    row = (await session.execute(select(
+def _state_query(of_chat: bool, count_prompts: bool) -> Any:
+    """What `_chat_state` asks, built once per shape (a statement built per call is walked again for its cache key)."""
+    chat_id = bindparam("chat_id")
+    today: Any = prompts_query(bindparam("author_id"), bindparam("since")).scalar_subquery() if count_prompts else literal(0)
+    if not of_chat:
+        return select(today)
+    return select(
         select(func.coalesce(func.max(Message.seq), 0)).where(Message.chat_id == chat_id).scalar_subquery(),
         select(func.coalesce(func.max(Version.seq), 0)).where(Version.chat_id == chat_id).scalar_subquery(),
         exists().where(Message.chat_id == chat_id, Message.status == "running"),
         today,
-    ))).one()
+    )
+
+
+_STATE_QUERIES = {(of_chat, count): _state_query(of_chat, count) for of_chat in (False, True) for count in (False, True)}
+
+
+async def _chat_state(session: Any, chat_id: str | None, author_id: str | None) -> _ChatState:
+    """One query for what starting a generation must know: sequence numbers, a running generation, and today's
+    prompts of `author_id` (counted only when a daily limit applies: None skips the count)."""
+    if chat_id is None and author_id is None:
+        return _ChatState(0, 0, False, 0)
+    params: dict[str, Any] = {"chat_id": chat_id}
+    if author_id is not None:
+        params.update(author_id=author_id, since=day_of(utcnow())[0])
+    connection = await session.connection()
+    row = (await connection.execute(_STATE_QUERIES[(chat_id is not None, author_id is not None)], params)).one()
+    if chat_id is None:
+        return _ChatState(0, 0, False, int(row[0]))
     return _ChatState(int(row[0]), int(row[1]), bool(row[2]), int(row[3]))
 
 

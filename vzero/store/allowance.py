@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,8 +31,9 @@ async def credits_since(session: AsyncSession, user_id: str, since: datetime) ->
     return float((await session.execute(query)).scalar_one())
 
 
-def prompts_query(user_id: str, since: datetime) -> Select[tuple[int]]:
-    """SELECT the count of `user_id`'s prompts since `since` (searches ix_messages_author_created)."""
+def prompts_query(user_id: Any, since: Any) -> Select[tuple[int]]:
+    """SELECT the count of `user_id`'s prompts since `since` (searches ix_messages_author_created); either may be a
+    bindparam, for a statement built once."""
     return select(func.count()).select_from(Message).where(
         Message.author_id == user_id, Message.role == "user", Message.type.in_(PROMPT_TYPES), Message.created_at >= since
     )
