@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from vzero.core import jsontext
-from vzero.engine.events import Event, PartsSnapshot
+from vzero.engine.events import Event
 from vzero.engine.generation import Generation
 
 # For the OpenAPI document: routes that answer with an event stream (always, or in one response mode).
@@ -35,25 +35,34 @@ class EventStream:
     def closing(self) -> Iterable[bytes]:
         return ()
 
-    def events(self, generation: Generation, start: int) -> AsyncIterator[Event]:
-        """The generation's events this dialect renders: its whole log from `start`."""
-        return generation.follow(start)
+    def start(self, generation: Generation, start: int) -> tuple[Event | None, int]:
+        """Where this dialect's listener starts in the generation's log: an event to send first (or None) and the
+        index of the logged events that follow it. The whole log from `start`, by default."""
+        return None, start
 
     async def body(self, generation: Generation | None, start: int = 0) -> AsyncIterator[bytes]:
         for chunk in self.opening():
             yield chunk
         if generation is not None:
-            # Everything already in the log goes out as one write; so does each burst that arrives together.
-            pending: list[bytes] = []
-            async for event in self.events(generation, start):
-                pending.append(self.render(event))
-                logged = generation.events
-                if logged and event is not logged[-1] and not isinstance(event, PartsSnapshot) and len(pending) < 256:
-                    continue  # more is already logged: send it in the same write
-                yield b"".join(pending)
-                pending = []
-            if pending:
-                yield b"".join(pending)
+            # Reads the log itself (a generator per layer is one more frame to resume for every chunk): everything
+            # already logged goes out as one write, and so does each burst that arrives together.
+            first, index = self.start(generation, start)
+            events, render = generation.events, self.render
+            if first is not None:
+                yield render(first)
+            while True:
+                end = len(events)
+                if index < end:
+                    end = min(end, index + 256)
+                    data = b"".join(map(render, events[index:end])) if end - index > 1 else render(events[index])
+                    index = end
+                    if data:  # (usage, for one, is not part of every dialect's stream)
+                        yield data
+                    continue
+                waiter = generation.changed_since(index)
+                if waiter is None:
+                    break  # ended, and everything it logged was sent
+                await waiter
         for chunk in self.closing():
             yield chunk
 

@@ -59,8 +59,10 @@ class ContentBuilder:
         return [[[0, 1, self._open, 2, text], 9, 9]]
 
     def text(self, text: str) -> list[Delta]:
-        if self._open is not None and self._nodes[self._open][0] == "p":
-            return self._append(text)
+        opened = self._open
+        if opened is not None and self._nodes[opened][0] == "p":
+            self._pieces.append(text)  # = self._append(text), without a call for every chunk
+            return [[[0, 1, opened, 2, text], 9, 9]]
         return self._insert(["p", {}, text], grows=True)
 
     def file_start(self, path: str, lang: str) -> list[Delta]:

@@ -89,6 +89,7 @@ class Generation:
         self._edit_parts: dict[str, int] = {}
         self._writing: str | None = None
         self._parts_deltas_from = 0  # the log index from which v2 deltas are logged
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- the log ------------------------------------------------------------------------
 
@@ -102,43 +103,48 @@ class Generation:
                 if not waiter.done():
                     waiter.set_result(None)
 
+    def changed_since(self, index: int) -> asyncio.Future[None] | None:
+        """None if the log has more than `index` events or the generation has ended; else a future that is done once
+        either is true. A listener reads the log itself and awaits this when it has caught up."""
+        if index < len(self.events) or self.done:
+            return None
+        loop = self._loop
+        if loop is None:
+            # Looked up once: on Python 3.11 every get_running_loop() is a getpid() system call (a fork check).
+            loop = self._loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._waiters.append(waiter)
+        return waiter
+
     async def follow(self, start: int = 0) -> AsyncIterator[Event]:
         """Every event from `start` on, live, until the generation has ended."""
         index = start
         events = self.events
-        # Looked up once: on Python 3.11 every get_running_loop() is a getpid() system call (a fork check).
-        loop = asyncio.get_running_loop()
         while True:
             while index < len(events):
                 yield events[index]
                 index += 1
-            if self.done:
-                return
-            waiter = loop.create_future()
-            self._waiters.append(waiter)
+            waiter = self.changed_since(index)
+            if waiter is None:
+                return  # ended, and everything it logged was yielded
             await waiter
 
-    def follow_parts(self) -> AsyncIterator[Event]:
-        """What a v2 listener follows: the parts so far as one delta (against the empty array), then live events.
+    def parts_start(self) -> tuple[PartsSnapshot | None, int]:
+        """Where a v2 listener starts: the parts so far as one delta (against the empty array), if any, and the log
+        index of the live events that follow it.
 
         v2 deltas are logged only once someone listens in that dialect: a growing text part's delta carries the
         whole old and new text (the official format), so encoding it for every chunk nobody reads would cost time
         quadratic in the reply's length.
         """
         if self.parts_deltas and self._parts_deltas_from == 0:
-            return self.follow(0)  # logged from the first event: replay them all, as they came
+            return None, 0  # logged from the first event: replay them all, as they came
         if not self.parts_deltas:
             self.parts_deltas, self._parts_deltas_from = True, len(self.events)
         index = len(self.events)  # taken with the snapshot, in one step: nothing can be published in between
         parts = self.parts.parts
         snapshot = PartsSnapshot((), (_json({"_t": "a", **{str(i): [part] for i, part in enumerate(parts)}}),)) if parts else None
-        return self._follow_from(snapshot, index)
-
-    async def _follow_from(self, first: Event | None, index: int) -> AsyncIterator[Event]:
-        if first is not None:
-            yield first
-        async for event in self.follow(index):
-            yield event
+        return snapshot, index
 
     def _changed(self, v1: list[Any] | None = None, v2: Any = None) -> None:
         if v2 and not self.parts_deltas:

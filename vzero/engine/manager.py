@@ -40,7 +40,7 @@ class Ask:
     thinking: bool = False
     system: str | None = None
     message_type: str = "message"  # fix-with-v0 / auto-fix-with-v0 focus the model on an error
-    parts_deltas: bool = False  # asked through v2: log v2 parts deltas from the first chunk (see Generation.follow_parts)
+    parts_deltas: bool = False  # asked through v2: log v2 parts deltas from the first chunk (see Generation.parts_start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,8 +139,9 @@ class _Connection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def wait(self, timeout: float | None) -> None:
-        """Until something arrives (headers, body, the end or an error); ReadTimeout after `timeout` s of silence."""
+    def wait(self, timeout: float | None) -> asyncio.Future[None]:
+        """To await until something arrives (headers, body, the end or an error); ReadTimeout after `timeout` s of
+        silence. A plain method returning the future, not a coroutine: one frame fewer per chunk."""
         loop = self.loop
         self.waiter = waiter = loop.create_future()
         if timeout is not None:
@@ -151,7 +152,7 @@ class _Connection(asyncio.Protocol):
             self.read_timeout = timeout
             if self.watchdog is None:
                 self.watchdog = loop.call_at(self.wait_started + timeout, self._watch)
-        await waiter
+        return waiter
 
     def _watch(self) -> None:
         """The read timeout: one timer per connection, re-armed while data keeps coming (not one per read)."""

@@ -21,7 +21,10 @@ class V1Stream(EventStream):
 
     def render(self, event: Event) -> bytes:
         if isinstance(event, Changed):
-            return b"".join(b'data: {"delta":' + d + b"}\n\n" for d in event.v1)  # = frame({"delta": d})
+            v1 = event.v1
+            if len(v1) == 1:  # one delta: nearly every chunk
+                return b'data: {"delta":' + v1[0] + b"}\n\n"  # = frame({"delta": d})
+            return b"".join(b'data: {"delta":' + d + b"}\n\n" for d in v1)
         if isinstance(event, Ended) and event.status != "completed":
             return frame({"type": "error", "error": {"type": event.status, "message": event.error or event.status}, "finishReason": event.finish_reason})
         return b""

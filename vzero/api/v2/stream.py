@@ -41,8 +41,8 @@ class _V2Stream(EventStream):
             return frame({"object": "error", "id": self.message_id, "message": event.error or "The generation failed", "code": "generation_failed"})
         return b""
 
-    def events(self, generation: Generation, start: int) -> AsyncIterator[Event]:
-        return generation.follow_parts()  # v2 always follows from the start: a snapshot of the parts, then live
+    def start(self, generation: Generation, start: int) -> tuple[Event | None, int]:
+        return generation.parts_start()  # v2 always follows from the start: a snapshot of the parts, then live
 
     async def final(self) -> bytes:
         raise NotImplementedError
