@@ -37,11 +37,14 @@ def test_content_deltas_rebuild_the_content(reply: list[tuple[str, str]]) -> Non
     document: Any = []
     for kind, value in reply:
         if kind == "text":
-            deltas = builder.text(value)
+            # As the generation does: more of the open prose as JSON already, else a new paragraph.
+            grown = builder.grow("p", value)
+            deltas = [json.loads(grown)] if grown is not None else builder.text(value)
         elif kind == "file":
             deltas = builder.file_start(value, "tsx")
         elif kind == "file_text":
-            deltas = builder.file_text(value)
+            grown = builder.grow("Codeblock", value)
+            deltas = [json.loads(grown)] if grown is not None else []  # no file open: nothing to grow
         elif kind == "file_end":
             builder.file_end()
             deltas = []

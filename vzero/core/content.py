@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vzero.core import jsontext
+
 Delta = Any
 
 
@@ -58,20 +60,22 @@ class ContentBuilder:
         self._pieces.append(text)
         return [[[0, 1, self._open, 2, text], 9, 9]]
 
-    def text(self, text: str) -> list[Delta]:
+    def grow(self, kind: str, text: str) -> bytes | None:
+        """More text for the open node if it is a `kind` node ("p" or "Codeblock"): the append delta, already as JSON
+        (what every chunk of prose or code costs; no list built and encoded); None if no such node is open."""
         opened = self._open
-        if opened is not None and self._nodes[opened][0] == "p":
-            self._pieces.append(text)  # = self._append(text), without a call for every chunk
-            return [[[0, 1, opened, 2, text], 9, 9]]
+        if opened is None or self._nodes[opened][0] != kind:
+            return None
+        self._pieces.append(text)
+        return b"[[0,1,%d,2," % opened + jsontext.dumps(text) + b"],9,9]"  # = JSON of [[0, 1, opened, 2, text], 9, 9]
+
+    def text(self, text: str) -> list[Delta]:
+        if self._open is not None and self._nodes[self._open][0] == "p":
+            return self._append(text)
         return self._insert(["p", {}, text], grows=True)
 
     def file_start(self, path: str, lang: str) -> list[Delta]:
         return self._insert(["Codeblock", {"lang": lang or "plaintext", "file": path}, ""], grows=True)
-
-    def file_text(self, text: str) -> list[Delta]:
-        if self._open is None or self._nodes[self._open][0] != "Codeblock":
-            return []
-        return self._append(text)
 
     def file_end(self) -> None:
         if self._pieces:

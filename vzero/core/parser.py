@@ -225,7 +225,7 @@ class OutputParser:
                     return []  # a file being skipped
                 self._body.append(chunk)
                 return [FileDelta(self._file[0], chunk)]
-            if state == _PROSE and not self._in_project and _PROSE_STOP.search(chunk) is None:
+            if state == _PROSE and not self._in_project and "<" not in chunk and "\n" not in chunk:
                 self._prev = chunk[-1]
                 return [TextDelta(chunk)]
         if self._cr:

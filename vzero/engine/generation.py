@@ -254,10 +254,18 @@ class Generation:
         if isinstance(event, TextDelta):
             text = event.text
             parts = self.parts
+            if parts.open_kind == "text" and not self.parts_deltas:
+                grown = self.content.grow("p", text)  # more of the prose under way: nearly every chunk of it
+                if grown is not None:
+                    parts.extend("text", text, False)
+                    self.publish(Changed((grown,), ()))
+                    return
             self._changed(self.content.text(text), parts.extend("text", text, self.parts_deltas) if parts.open_kind == "text" else parts.text(text, _now()))
             return
         if isinstance(event, FileDelta):
-            self._changed(self.content.file_text(event.text))
+            grown = self.content.grow("Codeblock", event.text)
+            if grown is not None:
+                self.publish(Changed((grown,), ()))
             return
         if isinstance(event, ThinkingDelta):
             self._thinking(event.text)
