@@ -490,3 +490,44 @@ async def test_guard_maps_unexpected_exceptions_without_retrying_them() -> None:
 
 def _untranslated(exc: Exception) -> ProviderError:
     raise AssertionError(f"nothing should need translating: {exc!r}")
+
+
+async def test_what_the_consumer_raises_ends_the_call_unchanged_and_unretried(server: FakeOpenAIServer) -> None:
+    # run() hands each chunk to its consumer from the network callback itself: a consumer that fails (a bug in the
+    # code that handles chunks) stops the call at once, and its error comes out as it was, not as a provider error.
+    class Broken(Exception):
+        pass
+
+    server.enqueue(FakeReply(text="z" * 400, chunk_size=2, delay=0.01), FakeReply(text="never asked"))
+    received: list[str] = []
+
+    def consume(event: StreamEvent) -> None:
+        if isinstance(event, TextChunk):
+            received.append(event.text)
+            if len(received) == 3:
+                raise Broken("the third chunk")
+
+    provider = make_provider(server, retries=3)
+    try:
+        with pytest.raises(Broken, match="the third chunk"):
+            await provider.run(make_request(), consume)
+        for _ in range(100):  # the server's stream is released, not read to its end
+            if server.active_streams == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert server.active_streams == 0
+    finally:
+        await provider.aclose()
+    assert received == ["zz"] * 3 and len(server.requests) == 1
+
+
+async def test_the_whole_call_has_a_deadline_after_the_first_token_too(server: FakeOpenAIServer) -> None:
+    server.enqueue(FakeReply(text="t" * 100, chunk_size=1, delay=0.05))  # ~5 s in all, each chunk on time
+    received: list[StreamEvent] = []
+    provider = make_provider(server, timeout=0.5, first_token_timeout=0.4, retries=0)
+    try:
+        with pytest.raises(ProviderError, match="mid-stream.*longer than 0.5 s") as caught:
+            await provider.run(make_request(), received.append)
+    finally:
+        await provider.aclose()
+    assert caught.value.transient and 3 < len(received) < 100

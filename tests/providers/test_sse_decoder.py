@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,11 +64,11 @@ def test_a_named_event_split_from_its_data_line_keeps_its_name() -> None:
     assert decode(b"data: x\r\n\r\n", []) == [("message", "x")]
 
 
-async def test_the_reader_without_vzero_transport_reads_through_httpx() -> None:
+async def test_pumping_without_vzero_transport_reads_through_httpx() -> None:
     # The path a configured proxy takes: the SDK's own client, whose response carries no direct body reader.
     import httpx2
 
-    from vzero.providers.base import SSEReader
+    from vzero.providers.base import pump_sse
 
     body = encode(EVENTS, b"\r\n")
 
@@ -76,8 +77,19 @@ async def test_the_reader_without_vzero_transport_reads_through_httpx() -> None:
             for start in range(0, len(body), 7):
                 yield body[start : start + 7]
 
-    response = httpx2.Response(200, stream=Pieces())
-    reader, events = SSEReader(response), []
-    while (read := await reader.next()) is not None:
-        events += read
+    events: list[tuple[str, str]] = []
+    await pump_sse(httpx2.Response(200, stream=Pieces()), lambda name, data: events.append((name, data)))  # type: ignore[func-returns-value]
     assert events == EVENTS
+    # The callback ends the reading by returning True, or by raising (what it raises comes out as it was).
+    events.clear()
+    await pump_sse(httpx2.Response(200, stream=Pieces()), lambda name, data: events.append((name, data)) or name == "content_block_delta")  # type: ignore[func-returns-value]
+    assert events == EVENTS[:2]
+
+    class Refused(Exception):
+        pass
+
+    def refuse(name: str, data: str) -> bool:
+        raise Refused(data)
+
+    with pytest.raises(Refused, match="a"):
+        await pump_sse(httpx2.Response(200, stream=Pieces()), refuse)

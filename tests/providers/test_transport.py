@@ -249,3 +249,78 @@ async def test_a_slow_but_steady_body_never_times_out() -> None:
     async with scripted(trickle) as (url, _), client(timeout=httpx2.Timeout(5, read=0.25)) as http:
         response = await http.get(url + "/")
         assert response.text == "." * 8
+
+
+# --- pumping: the body handed to a callback from the connection's own network callback ------------------------------
+
+
+def sse_trickle(pieces: int, gap: float, then_silence: float = 0.0) -> Handler:
+    """A chunked body of `pieces` one-line events `gap` s apart, then `then_silence` s of nothing before the end."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # every request the connection carries (keep-alive)
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for n in range(pieces):
+                event = b"data: %d\n\n" % n
+                writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+                await writer.drain()
+                await asyncio.sleep(gap)
+            await asyncio.sleep(then_silence)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+    return handler
+
+
+async def test_a_pumped_body_reaches_the_callback_as_it_arrives_and_the_connection_is_kept() -> None:
+    got: list[bytes] = []
+    async with scripted(sse_trickle(5, 0.02)) as (url, connections), client() as http:
+        for _ in range(2):
+            async with http.stream("POST", url + "/s", content=b"{}") as response:
+                body = body_reader(response)
+                assert body is not None
+                assert await body.pump(lambda piece: got.append(piece) or False) is False  # type: ignore[func-returns-value]
+        assert connections[0] == 1  # the first body was read to its end: its connection served the second
+    assert b"".join(got) == b"".join(b"data: %d\n\n" % n for n in range(5)) * 2
+
+
+async def test_a_pump_stops_when_the_callback_says_so() -> None:
+    got: list[bytes] = []
+    async with scripted(sse_trickle(50, 0.01)) as (url, _), client() as http:
+        async with http.stream("POST", url + "/s", content=b"{}") as response:
+            body = body_reader(response)
+            assert body is not None
+            assert await body.pump(lambda piece: got.append(piece) or len(got) == 3) is True  # type: ignore[func-returns-value]
+    assert len(got) == 3
+
+
+async def test_what_the_callback_raises_comes_out_of_the_pump_and_closes_the_connection() -> None:
+    class Refused(Exception):
+        pass
+
+    def refuse(piece: bytes) -> bool:
+        if piece.startswith(b"data: 2"):
+            raise Refused(piece)
+        return False
+
+    async with scripted(sse_trickle(10, 0.01)) as (url, connections), client() as http:
+        async with http.stream("POST", url + "/s", content=b"{}") as response:
+            body = body_reader(response)
+            assert body is not None
+            with pytest.raises(Refused):
+                await body.pump(refuse)
+        async with http.stream("POST", url + "/s", content=b"{}") as response:  # a new connection, not the broken one
+            assert (await response.aread()).count(b"data:") == 10
+        assert connections[0] == 2
+
+
+async def test_silence_while_pumping_is_a_read_timeout() -> None:
+    got: list[bytes] = []
+    async with scripted(sse_trickle(3, 0.05, then_silence=5)) as (url, _), client(timeout=httpx2.Timeout(5, read=0.3)) as http:
+        async with http.stream("POST", url + "/s", content=b"{}") as response:
+            body = body_reader(response)
+            assert body is not None
+            with pytest.raises(httpx2.ReadTimeout):
+                await body.pump(lambda piece: got.append(piece) or False)  # type: ignore[func-returns-value]
+    assert b"".join(got) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"  # gaps shorter than the timeout were fine

@@ -38,7 +38,7 @@ from vzero.engine.events import Changed, Ended, Event, PartsSnapshot, UsageChang
 from vzero.engine.prompt import full_file_request
 from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
-from vzero.providers import Finish, GenerationRequest, Provider, TextChunk, ThinkingChunk, Usage
+from vzero.providers import Finish, GenerationRequest, Provider, StreamEvent, TextChunk, ThinkingChunk, Usage
 
 log = logging.getLogger("vzero.engine")
 
@@ -195,19 +195,24 @@ class Generation:
 
     async def _generate(self) -> None:
         parser = OutputParser()
-        async for event in self.provider.stream(self.request):
+        raw, handle = self.raw, self._handle
+
+        def on_event(event: StreamEvent) -> None:
+            # Runs for every chunk, inside the provider's network callback: no task switch between socket and log.
             if isinstance(event, TextChunk):
-                self.raw.append(event.text)
+                raw.append(event.text)
                 for parsed in parser.feed(event.text):
-                    self._handle(parsed)
+                    handle(parsed)
             elif isinstance(event, ThinkingChunk):
                 self._thinking(event.text)
             elif isinstance(event, Usage):
                 self._usage(event)
             elif isinstance(event, Finish):
                 self.finish_reason = event.reason
+
+        await self.provider.run(self.request, on_event)
         for parsed in parser.close():
-            self._handle(parsed)
+            handle(parsed)
         self._end_native_thinking()
         await self._complete_ambiguous_edits()
 
@@ -220,11 +225,14 @@ class Generation:
         for path in list(self.applier.needs_full_file):
             request = full_file_request(self.request, "".join(self.raw), path)
             reply: list[str] = []
-            async for event in self.provider.stream(request):
+
+            def collect(event: StreamEvent) -> None:
                 if isinstance(event, TextChunk):
                     reply.append(event.text)
                 elif isinstance(event, Usage):
                     self._usage(event)
+
+            await self.provider.run(request, collect)
             whole = next((f for f in parse_complete("".join(reply)).files if f.path == path and not f.partial), None)
             if whole is None:
                 self.applier.notes.append(f"The edit of {path} was not applied: it could not be placed and the model did not send the whole file.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -17,13 +17,13 @@ from vzero.providers.base import (
     FinishReason,
     GenerationRequest,
     Provider,
-    StreamEvent,
+    Emit,
     TextChunk,
     ThinkingChunk,
     Usage,
     http_client,
     is_transient_status,
-    SSEReader,
+    pump_sse,
     transport_errors,
 )
 
@@ -118,55 +118,58 @@ class AnthropicProvider(Provider):
     def warm(self) -> None:
         self._client.messages.with_streaming_response  # noqa: B018 - imports the messages resources and their types
 
-    def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
-        """Stream one message under the retry and timeout policy."""
-        return self.guarded(request, lambda: self._attempt(request), lambda exc: self._translate(exc, request))
+    def run(self, request: GenerationRequest, emit: Emit) -> Awaitable[None]:
+        """Stream one message into `emit` under the retry and timeout policy."""
+        return self.guarded_run(request, lambda forward: self._attempt(request, forward), lambda exc: self._translate(exc, request), emit)
 
-    async def _attempt(self, request: GenerationRequest) -> AsyncGenerator[StreamEvent, None]:
+    async def _attempt(self, request: GenerationRequest, emit: Emit) -> None:
         """One streamed call; raises SDK errors for the guard to translate.
 
-        The SDK sends the request and maps HTTP errors; the events are parsed here from plain JSON,
-        because building the SDK's typed event objects costs more CPU than everything else together.
+        The SDK sends the request and maps HTTP errors; the events are parsed here from plain JSON, as each arrives
+        (see `pump_sse`), because building the SDK's typed event objects costs more CPU than everything else together.
         """
         counts = {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
         seen_usage = False
+
+        def on_event(event: str, data: str) -> bool:
+            nonlocal seen_usage
+            if event == "ping":
+                return False
+            payload = jsontext.loads(data)
+            if not isinstance(payload, dict):
+                return False
+            kind = payload.get("type") or event
+            if kind == "content_block_delta":
+                delta = _dict(payload.get("delta"))
+                if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
+                    emit(TextChunk(delta["text"]))
+                elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"), str):
+                    emit(ThinkingChunk(delta["thinking"]))
+            elif kind == "message_start":
+                seen_usage |= _merge_usage(counts, _dict(payload.get("message")).get("usage"))
+            elif kind == "message_delta":
+                # Its counts are cumulative, so they replace those of message_start; the guard holds
+                # Usage and Finish back, and emitting them here keeps the answer if message_stop is lost.
+                seen_usage |= _merge_usage(counts, payload.get("usage"))
+                stop_reason = _dict(payload.get("delta")).get("stop_reason")
+                if isinstance(stop_reason, str) and stop_reason:
+                    if seen_usage:
+                        emit(Usage(
+                            input_tokens=counts["input_tokens"],
+                            output_tokens=counts["output_tokens"],
+                            cache_read_tokens=counts["cache_read_input_tokens"],
+                            cache_write_tokens=counts["cache_creation_input_tokens"],
+                        ))
+                    emit(Finish(_FINISH_REASONS.get(stop_reason, "other")))
+            elif kind == "error":
+                raise self._stream_error(request, payload.get("error"))
+            elif kind == "message_stop":
+                return True
+            return False
+
         messages = self._client.messages.with_streaming_response
         async with messages.create(**self._params(request), stream=True) as response:
-            sse = SSEReader(response.http_response)
-            while (events := await sse.next()) is not None:
-                for event, data in events:
-                    if event == "ping":
-                        continue
-                    payload = jsontext.loads(data)
-                    if not isinstance(payload, dict):
-                        continue
-                    kind = payload.get("type") or event
-                    if kind == "content_block_delta":
-                        delta = _dict(payload.get("delta"))
-                        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-                            yield TextChunk(delta["text"])
-                        elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"), str):
-                            yield ThinkingChunk(delta["thinking"])
-                    elif kind == "message_start":
-                        seen_usage |= _merge_usage(counts, _dict(payload.get("message")).get("usage"))
-                    elif kind == "message_delta":
-                        # Its counts are cumulative, so they replace those of message_start; the guard holds
-                        # Usage and Finish back, and yielding them here keeps the answer if message_stop is lost.
-                        seen_usage |= _merge_usage(counts, payload.get("usage"))
-                        stop_reason = _dict(payload.get("delta")).get("stop_reason")
-                        if isinstance(stop_reason, str) and stop_reason:
-                            if seen_usage:
-                                yield Usage(
-                                    input_tokens=counts["input_tokens"],
-                                    output_tokens=counts["output_tokens"],
-                                    cache_read_tokens=counts["cache_read_input_tokens"],
-                                    cache_write_tokens=counts["cache_creation_input_tokens"],
-                                )
-                            yield Finish(_FINISH_REASONS.get(stop_reason, "other"))
-                    elif kind == "error":
-                        raise self._stream_error(request, payload.get("error"))
-                    elif kind == "message_stop":
-                        return
+            await pump_sse(response.http_response, on_event)
 
     def _stream_error(self, request: GenerationRequest, error: Any) -> ProviderError:
         """The ProviderError for an `event: error` inside a 200 stream (overloaded, api_error, ...)."""

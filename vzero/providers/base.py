@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib
 import math
 import random
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
@@ -90,6 +92,7 @@ class Finish:
 
 
 StreamEvent = TextChunk | ThinkingChunk | Usage | Finish
+Emit = Callable[[StreamEvent], None]  # where a provider hands its events, one at a time, as they arrive
 _TEXT_CHUNKS = (TextChunk, ThinkingChunk)  # a tuple: isinstance with a union type is slower, and this runs per chunk
 
 
@@ -237,46 +240,33 @@ class SSEDecoder:
             self._event = value
 
 
-class SSEReader:
-    """Server-sent events from an SDK's (httpx) response as its bytes arrive, one network read at a time.
+async def pump_sse(response: Any, on_event: Callable[[str, str], bool | None]) -> None:
+    """Hand every server-sent event of an SDK's (httpx) response to `on_event(name, data)` as it arrives, until the
+    body ends or `on_event` returns True.
 
-    A coroutine to call rather than an async generator to iterate: a generator is one more frame to resume and one more
-    awaitable to build for every streamed chunk. On vzero's transport the body is read directly, otherwise through
-    httpx's byte iterator.
-
-        while (events := await reader.next()) is not None:
-            for name, data in events: ...
+    On vzero's transport `on_event` runs inside the connection's own network callback, with no task switch, future
+    or generator between the socket and it; through any other client (a proxy's) it runs as each read arrives. What
+    `on_event` raises ends the reading and is raised here, unchanged.
     """
+    decoder = SSEDecoder()
 
-    __slots__ = ("_decoder", "_read", "_ended")
+    def on_bytes(chunk: bytes) -> bool:
+        for name, data in decoder.feed(chunk):
+            if on_event(name, data):
+                return True
+        return False
 
-    def __init__(self, response: Any) -> None:
-        self._decoder = SSEDecoder()
-        body = _body_reader(response)
-        self._read: Callable[[], Awaitable[bytes]] = body.read if body is not None else _next_bytes(response.aiter_bytes())
-        self._ended = False
-
-    async def next(self) -> list[tuple[str, str]] | None:
-        """The (event name, data) pairs the next read completes ([] if it completes none); None once the body ended."""
-        if self._ended:
-            return None
-        chunk = await self._read()
-        if chunk:
-            return self._decoder.feed(chunk)
-        self._ended = True
-        return self._decoder.close()
-
-
-def _next_bytes(chunks: AsyncIterator[bytes]) -> Callable[[], Awaitable[bytes]]:
-    """`read()` over an async iterator of bytes: the next non-empty chunk, b"" at its end."""
-
-    async def read() -> bytes:
-        async for chunk in chunks:
-            if chunk:
-                return chunk
-        return b""
-
-    return read
+    body = _body_reader(response)
+    if body is not None:
+        if await body.pump(on_bytes):
+            return
+    else:
+        async for chunk in response.aiter_bytes():
+            if chunk and on_bytes(chunk):
+                return
+    for name, data in decoder.close():
+        if on_event(name, data):
+            return
 
 
 def _body_reader(response: Any) -> Any:
@@ -332,9 +322,29 @@ class Provider(ABC):
             "retries": settings.provider_retries,
         }
 
-    @abstractmethod
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "__abstractmethods__", None) and cls.run is Provider.run and cls.stream is Provider.stream:
+            raise TypeError(f"{cls.__name__} must implement run() or stream()")
+
+    async def run(self, request: GenerationRequest, emit: Emit) -> None:
+        """Stream one model call into `emit`: text and thinking chunks as they arrive, then exactly one Usage and one
+        Finish; raise ProviderError on failure.
+
+        `emit` is called synchronously, from the network callback itself where the transport allows it (no task switch
+        per chunk: the hot path of every streamed reply); what `emit` raises ends the call and is raised here as it was,
+        neither retried nor translated. A provider implements this or `stream`; each is built on the other by default.
+        """
+        events = self.stream(request)
+        try:
+            async for event in events:
+                emit(event)
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
     def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
-        """Stream text and thinking chunks, then exactly one Usage and one Finish; raise ProviderError on failure."""
+        """`run` as an async iterator of StreamEvents: the same events, the same errors."""
+        return events_of(lambda emit: self.run(request, emit))
 
     async def aclose(self) -> None:
         """Release connections; the provider is not used afterwards."""
@@ -365,93 +375,118 @@ class Provider(ABC):
         key = getattr(self, "_key", "")
         return text.replace(key, "***") if key else text
 
+    def guarded_run(
+        self,
+        request: GenerationRequest,
+        attempt: Callable[[Emit], Awaitable[None]],
+        translate: Callable[[Exception], ProviderError],
+        emit: Emit,
+    ) -> Awaitable[None]:
+        """Run `attempt` into `emit` under this provider's timeouts and retry policy (see `guard_run`)."""
+        return guard_run(request, attempt, translate, self.options, self.describe(request), emit)
+
     def guarded(
         self,
         request: GenerationRequest,
         attempt: Callable[[], AsyncGenerator[StreamEvent, None]],
         translate: Callable[[Exception], ProviderError],
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """Run `attempt` under this provider's timeouts and retry policy (see `guard_stream`)."""
+    ) -> AsyncIterator[StreamEvent]:
+        """`guarded_run` for an attempt written as an async generator, read as an async iterator (`guard_stream`)."""
         return guard_stream(request, attempt, translate, self.options, self.describe(request))
 
 
-async def guard_stream(
+class _ConsumerFailed(Exception):
+    """What the consumer of the events raised, carried through the provider's reading back to the guard."""
+
+
+class _Attempt:
+    """What one attempt has passed on so far."""
+
+    __slots__ = ("started", "output_chars", "usage", "finish", "consumer_error")
+
+    def __init__(self) -> None:
+        self.started = False  # a non-empty chunk went to the consumer: a retry would repeat it
+        self.output_chars = 0
+        self.usage: Usage | None = None
+        self.finish: Finish | None = None
+        self.consumer_error: BaseException | None = None
+
+
+async def guard_run(
     request: GenerationRequest,
-    attempt: Callable[[], AsyncGenerator[StreamEvent, None]],
+    attempt: Callable[[Emit], Awaitable[None]],
     translate: Callable[[Exception], ProviderError],
     options: Provider.Options,
     where: str,
-) -> AsyncGenerator[StreamEvent, None]:
-    """Call `attempt` until it succeeds, retrying transient failures only while nothing has been yielded.
+    emit: Emit,
+) -> None:
+    """Run `attempt` until it succeeds, retrying transient failures only while it has passed no text on.
 
-    `attempt` yields chunks and, at most once each, Usage and Finish; exceptions it raises go through
-    `translate`. The guard enforces the first-token and overall timeouts, holds Usage and Finish back
-    and emits exactly one of each at the end, estimating usage when the server sent none.
+    `attempt` emits chunks and, at most once each, Usage and Finish; exceptions it raises go through `translate`.
+    The guard enforces the first-token and overall timeouts with one timer per attempt (moved from the first-token
+    deadline to the overall one when the first chunk arrives: nothing is armed per chunk), holds Usage and Finish back
+    and emits exactly one of each at the end, estimating usage when the server sent none. What `emit` raises is
+    raised as it was.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + options.timeout
     failures = 0
     while True:
-        events = attempt()
-        yielded = False
-        output_chars = 0
-        usage: Usage | None = None
-        finish: Finish | None = None
+        state = _Attempt()
+        first_token_deadline = min(deadline, loop.time() + options.first_token_timeout)
+        scope = asyncio.timeout_at(first_token_deadline)
+
+        def forward(event: StreamEvent, state: _Attempt = state, scope: asyncio.Timeout = scope) -> None:
+            if isinstance(event, _TEXT_CHUNKS):
+                text = event.text
+                if not text:
+                    return
+                state.output_chars += len(text)
+                if not state.started:
+                    state.started = True
+                    scope.reschedule(deadline)
+                try:
+                    emit(event)
+                except BaseException as exc:
+                    state.consumer_error = exc
+                    raise _ConsumerFailed from exc
+            elif isinstance(event, Usage):
+                state.usage = event
+            elif isinstance(event, Finish):
+                state.finish = event
+
         error: ProviderError | None = None
         try:
-            first_token_deadline = min(deadline, loop.time() + options.first_token_timeout)
-            while True:
-                if not yielded:
-                    # Until the first token a timer guards every read. After it, a timer per chunk would
-                    # cost more than the chunk itself: the HTTP client's read timeout catches a stalled
-                    # stream and the overall deadline is checked as each chunk arrives.
-                    try:
-                        async with asyncio.timeout_at(first_token_deadline) as scope:
-                            event = await anext(events)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        if not scope.expired():
-                            raise
-                        late = first_token_deadline < deadline
-                        what = f"no first token within {options.first_token_timeout:g} s" if late else f"the call took longer than {options.timeout:g} s"
-                        error = ProviderError(f"{where} timed out: {what}", transient=True)
-                        break
-                else:
-                    try:
-                        event = await anext(events)
-                    except StopAsyncIteration:
-                        break
-                    if loop.time() > deadline:
-                        error = ProviderError(f"{where} timed out: the call took longer than {options.timeout:g} s", transient=True)
-                        break
-                if isinstance(event, _TEXT_CHUNKS):
-                    if event.text:
-                        output_chars += len(event.text)
-                        yielded = True
-                        yield event
-                elif isinstance(event, Usage):
-                    usage = event
-                elif isinstance(event, Finish):
-                    finish = event
-            if error is None and finish is None:
+            async with scope:
+                await attempt(forward)
+            if state.finish is None:
                 error = ProviderError(f"{where} ended the stream before the model finished", transient=True)
+        except _ConsumerFailed:
+            assert state.consumer_error is not None
+            raise state.consumer_error from None
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            if state.started or first_token_deadline >= deadline:
+                error = ProviderError(f"{where} timed out: the call took longer than {options.timeout:g} s", transient=True)
+            else:
+                error = ProviderError(f"{where} timed out: no first token within {options.first_token_timeout:g} s", transient=True)
         except ProviderError as exc:
             error = exc
         except Exception as exc:  # every SDK and transport error is mapped here, at the boundary
+            if state.consumer_error is not None:  # the consumer's error, wrapped by a layer on the way back
+                raise state.consumer_error from None
             error = translate(exc)
             error.__cause__ = exc
-        finally:
-            await events.aclose()
 
-        if finish is not None and (error is None or error.transient):
+        if state.finish is not None and (error is None or error.transient):
             # The model said it was done; losing the connection after that (before the usage chunk or
             # the end marker) does not make the answer incomplete.
-            yield _settle_usage(request, usage, output_chars)
-            yield finish
+            emit(_settle_usage(request, state.usage, state.output_chars))
+            emit(state.finish)
             return
         assert error is not None  # without a finish there is always an error
-        if yielded:
+        if state.started:
             raise ProviderError(f"Reply cut off mid-stream: {error.message}", transient=True) from error
         remaining = deadline - loop.time()
         if not error.transient or failures >= options.retries or remaining <= 0:
@@ -462,6 +497,61 @@ async def guard_stream(
         pause = min(options.retry_backoff * 2**failures, options.retry_backoff_max) * random.uniform(0.8, 1.2)
         failures += 1
         await asyncio.sleep(min(pause, remaining))
+
+
+def guard_stream(
+    request: GenerationRequest,
+    attempt: Callable[[], AsyncGenerator[StreamEvent, None]],
+    translate: Callable[[Exception], ProviderError],
+    options: Provider.Options,
+    where: str,
+) -> AsyncIterator[StreamEvent]:
+    """`guard_run` for an attempt written as an async generator, read as an async iterator."""
+
+    async def pushed(emit: Emit) -> None:
+        events = attempt()
+        try:
+            async for event in events:
+                emit(event)
+        finally:
+            await events.aclose()
+
+    return events_of(lambda emit: guard_run(request, pushed, translate, options, where, emit))
+
+
+async def events_of(run: Callable[[Emit], Awaitable[None]]) -> AsyncIterator[StreamEvent]:
+    """What `run` emits, as an async iterator: `run` goes on in a task of its own while the events wait in a queue;
+    its error is raised once the events before it are read, and closing the iterator early cancels it."""
+    loop = asyncio.get_running_loop()
+    queue: deque[StreamEvent] = deque()
+    wake: list[asyncio.Future[None]] = []
+
+    def emit(event: StreamEvent) -> None:
+        queue.append(event)
+        if wake and not wake[0].done():
+            wake[0].set_result(None)
+
+    task = loop.create_task(run(emit))
+
+    def ended(_: asyncio.Task[None]) -> None:
+        if wake and not wake[0].done():
+            wake[0].set_result(None)
+
+    task.add_done_callback(ended)
+    try:
+        while True:
+            while queue:
+                yield queue.popleft()
+            if task.done():
+                task.result()  # its error, if any
+                return
+            wake[:] = [loop.create_future()]
+            await wake[0]
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _settle_usage(request: GenerationRequest, usage: Usage | None, output_chars: int) -> Usage:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -17,13 +17,13 @@ from vzero.providers.base import (
     FinishReason,
     GenerationRequest,
     Provider,
-    StreamEvent,
+    Emit,
     TextChunk,
     ThinkingChunk,
     Usage,
     http_client,
+    pump_sse,
     is_transient_status,
-    SSEReader,
     transport_errors,
 )
 
@@ -125,55 +125,58 @@ class OpenAICompatibleProvider(Provider):
 
         openai.AsyncStream[object]  # noqa: B018 - builds the generic alias _send asks for
 
-    def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
-        """Stream one chat completion under the retry and timeout policy."""
-        return self.guarded(request, lambda: self._attempt(request), lambda exc: self._translate(exc, request))
+    def run(self, request: GenerationRequest, emit: Emit) -> Awaitable[None]:
+        """Stream one chat completion into `emit` under the retry and timeout policy."""
+        return self.guarded_run(request, lambda forward: self._attempt(request, forward), lambda exc: self._translate(exc, request), emit)
 
-    async def _attempt(self, request: GenerationRequest) -> AsyncGenerator[StreamEvent, None]:
+    async def _attempt(self, request: GenerationRequest, emit: Emit) -> None:
         """One streamed call; raises SDK errors for the guard to translate.
 
-        The SDK sends the request and maps HTTP errors; the event stream is parsed here from plain JSON,
-        because building the SDK's typed chunk objects costs more CPU than everything else together.
+        The SDK sends the request and maps HTTP errors; the event stream is parsed here from plain JSON, as each event
+        arrives (see `pump_sse`), because building the SDK's typed chunk objects costs more CPU than everything else
+        together.
         """
         finished = False
         refused = False
+
+        def on_event(_: str, data: str) -> bool:
+            nonlocal finished, refused
+            if data == "[DONE]":
+                return True
+            chunk = jsontext.loads(data)
+            if not isinstance(chunk, dict):
+                return False
+            if chunk.get("error"):
+                message = self._redact(_message(chunk["error"]))
+                raise ProviderError(f"{self.describe(request)} reported an error: {message}", transient=True)
+            if isinstance(chunk.get("usage"), dict):
+                emit(_usage(chunk["usage"]))
+            for choice in chunk.get("choices") or ():
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    # DeepSeek and older vLLM send `reasoning_content`; Ollama, OpenRouter, newer vLLM `reasoning`.
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if isinstance(reasoning, str) and reasoning:
+                        emit(ThinkingChunk(reasoning))
+                    content = delta.get("content")
+                    if isinstance(content, str) and content:
+                        emit(TextChunk(content))
+                    refusal = delta.get("refusal")
+                    if isinstance(refusal, str) and refusal:
+                        refused = True
+                        emit(TextChunk(refusal))
+                reason = choice.get("finish_reason")
+                if isinstance(reason, str) and reason and not finished:
+                    # Emitted at once (the guard holds it back) so a connection lost after it keeps the answer.
+                    finished = True
+                    mapped = _FINISH_REASONS.get(reason, "other")
+                    emit(Finish("content-filter" if refused and mapped == "stop" else mapped))
+            return False
+
         async with AsyncExitStack() as stack:
-            response = await self._open(request, stack)
-            sse = SSEReader(response)
-            while (events := await sse.next()) is not None:
-                for _, data in events:
-                    if data == "[DONE]":
-                        return
-                    chunk = jsontext.loads(data)
-                    if not isinstance(chunk, dict):
-                        continue
-                    if chunk.get("error"):
-                        message = self._redact(_message(chunk["error"]))
-                        raise ProviderError(f"{self.describe(request)} reported an error: {message}", transient=True)
-                    if isinstance(chunk.get("usage"), dict):
-                        yield _usage(chunk["usage"])
-                    for choice in chunk.get("choices") or ():
-                        if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                            continue
-                        delta = choice.get("delta")
-                        if isinstance(delta, dict):
-                            # DeepSeek and older vLLM send `reasoning_content`; Ollama, OpenRouter, newer vLLM `reasoning`.
-                            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                            if isinstance(reasoning, str) and reasoning:
-                                yield ThinkingChunk(reasoning)
-                            content = delta.get("content")
-                            if isinstance(content, str) and content:
-                                yield TextChunk(content)
-                            refusal = delta.get("refusal")
-                            if isinstance(refusal, str) and refusal:
-                                refused = True
-                                yield TextChunk(refusal)
-                        reason = choice.get("finish_reason")
-                        if isinstance(reason, str) and reason and not finished:
-                            # Yielded at once (the guard holds it back) so a connection lost after it keeps the answer.
-                            finished = True
-                            mapped = _FINISH_REASONS.get(reason, "other")
-                            yield Finish("content-filter" if refused and mapped == "stop" else mapped)
+            await pump_sse(await self._open(request, stack), on_event)
 
     async def _open(self, request: GenerationRequest, stack: AsyncExitStack) -> httpx2.Response:
         """Send the request; when the server refuses a parameter with a 400, adapt once and remember it."""

@@ -20,6 +20,7 @@ import os
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import httptools
@@ -72,6 +73,9 @@ class _Connection(asyncio.Protocol):
         self.until_eof = False  # a body delimited by the end of the connection (no length, not chunked)
         self.error: Exception | None = None
         self.body: deque[bytes] = deque()
+        # Set while a reader pumps the body (`ResponseBody.pump`): each piece goes to it from on_body, none is queued.
+        self.push: Callable[[bytes], bool] | None = None
+        self.pushed_to_end = False  # the pump's callback asked to read no further
         self.waiter: asyncio.Future[None] | None = None
         self.last_data = self.loop.time()
 
@@ -119,8 +123,21 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-        self._wake()
+        push = self.push
+        if push is None:
+            self.body.append(body)
+            self._wake()
+            return
+        try:
+            done = push(body)
+        except BaseException as exc:  # noqa: BLE001 - raised again where the pump is awaited
+            self.push = None
+            self._fail(exc)
+            self.close()  # nobody reads the rest
+            return
+        if done:
+            self.push, self.pushed_to_end = None, True
+            self._wake()
 
     def on_message_complete(self) -> None:
         # Asked now: once this callback returns the parser has moved on and no longer knows.
@@ -213,6 +230,35 @@ class ResponseBody(httpx2.AsyncByteStream):
                 await self.aclose()
                 raise error
             await connection.wait(self._read_timeout)
+
+    async def pump(self, callback: Callable[[bytes], bool]) -> bool:
+        """Hand each piece of the body to `callback` as it arrives, from the connection's own network callback (no
+        future, task switch or frame to resume per piece), until the body ends or `callback` returns True (then
+        True: the rest is not read). What `callback` raises is raised here; so are the connection's errors and the
+        read timeout (silence, not duration)."""
+        connection = self._connection
+        try:
+            while connection.body:  # what arrived before
+                if callback(connection.body.popleft()):
+                    return True
+            if connection.complete or connection.error is not None:
+                return await self._end()
+            connection.push = callback
+            while True:
+                await connection.wait(self._read_timeout)
+                if connection.pushed_to_end:
+                    return True
+                if connection.complete or connection.error is not None:
+                    return await self._end()
+        finally:
+            connection.push = None
+
+    async def _end(self) -> bool:
+        connection = self._connection
+        await self.aclose()
+        if connection.error is not None and not connection.complete:
+            raise connection.error
+        return False
 
     async def __aiter__(self):  # type: ignore[no-untyped-def, override]
         while chunk := await self.read():
