@@ -25,6 +25,8 @@ class ContentBuilder:
         self._content: list[Any] = []
         self._nodes: list[Any] = []
         self._open: int | None = None  # index of the node whose string still grows
+        self._open_kind: str | None = None  # and its kind, "p" or "Codeblock"
+        self._append_head = b""  # the start of its append delta's JSON
         self._pieces: list[str] = []  # text of the open node not yet joined into it
 
     @property
@@ -52,6 +54,8 @@ class ContentBuilder:
         index = len(self._nodes)
         self._nodes.append(node)
         self._open = index if grows else None
+        self._open_kind = node[0] if grows else None
+        self._append_head = b"[[0,1,%d,2," % index
         deltas.append({"_t": "a", "0": {"_t": "a", "1": {"_t": "a", str(index): [_copy(node)]}}})
         return deltas
 
@@ -63,11 +67,10 @@ class ContentBuilder:
     def grow(self, kind: str, text: str) -> bytes | None:
         """More text for the open node if it is a `kind` node ("p" or "Codeblock"): the append delta, already as JSON
         (what every chunk of prose or code costs; no list built and encoded); None if no such node is open."""
-        opened = self._open
-        if opened is None or self._nodes[opened][0] != kind:
+        if self._open_kind != kind:
             return None
         self._pieces.append(text)
-        return b"[[0,1,%d,2," % opened + jsontext.dumps(text) + b"],9,9]"  # = JSON of [[0, 1, opened, 2, text], 9, 9]
+        return self._append_head + jsontext.dumps_str(text) + b"],9,9]"  # = JSON of [[0, 1, open node, 2, text], 9, 9]
 
     def text(self, text: str) -> list[Delta]:
         if self._open is not None and self._nodes[self._open][0] == "p":
@@ -80,7 +83,7 @@ class ContentBuilder:
     def file_end(self) -> None:
         if self._pieces:
             self._join()
-        self._open = None
+        self._open = self._open_kind = None
 
     def thinking(self, thought: str, duration_s: float) -> list[Delta]:
         part = {"type": "task-thinking-v1", "parts": [{"type": "thinking-end", "duration": round(duration_s, 3), "thought": thought}]}

@@ -47,6 +47,15 @@ def _valid_text(value: Any) -> Any:
 _RIGHT_SIZE_BELOW = 4096
 
 
+def dumps_str(text: str) -> bytes:
+    """The JSON of a string, for a caller that copies it into bytes of its own anyway (concatenation): the right-size
+    copy of `dumps` would be a second one."""
+    try:
+        return orjson.dumps(text)
+    except orjson.JSONEncodeError:  # a lone surrogate
+        return _encode_ascii(text).encode()
+
+
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (no spaces, non-ASCII as is); raises TypeError for what JSON cannot hold."""
     try:

@@ -20,6 +20,7 @@ class PartsBuilder:
     def __init__(self, parts: list[dict[str, Any]] | None = None) -> None:
         self._parts: list[dict[str, Any]] = parts if parts is not None else []
         self._open: int | None = None  # index of the thinking/text part still growing
+        self.open_kind: str | None = None  # its type, "thinking" or "text"
         self._pieces: list[str] = []  # text of the open part not yet joined into its "text"
 
     @property
@@ -34,10 +35,9 @@ class PartsBuilder:
         part["text"] = part["text"] + "".join(self._pieces)
         self._pieces.clear()
 
-    @property
-    def open_kind(self) -> str | None:
-        """The type of the part still growing ("thinking" or "text"), if any."""
-        return None if self._open is None else self._parts[self._open]["type"]
+    def keep(self, text: str) -> None:
+        """More text for the open part, with no delta (nobody follows the v2 deltas): see `open_kind`."""
+        self._pieces.append(text)
 
     def _insert(self, part: dict[str, Any]) -> Delta:
         index = len(self._parts)
@@ -66,7 +66,7 @@ class PartsBuilder:
         if self.open_kind == kind:
             return self.extend(kind, text)  # type: ignore[return-value]
         closing = self._close(now)
-        self._open = len(self._parts)
+        self._open, self.open_kind = len(self._parts), kind
         delta = self._insert({"type": kind, "text": text, "startedAt": now})
         return _merge(closing, delta)
 
@@ -75,7 +75,7 @@ class PartsBuilder:
             return None
         if self._pieces:
             self._join()
-        index, self._open = self._open, None
+        index, self._open, self.open_kind = self._open, None, None
         self._parts[index]["finishedAt"] = now
         return self._modify(index, {"finishedAt": [now]})
 

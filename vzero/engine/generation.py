@@ -265,7 +265,7 @@ class Generation:
             if parts.open_kind == "text" and not self.parts_deltas:
                 grown = self.content.grow("p", text)  # more of the prose under way: nearly every chunk of it
                 if grown is not None:
-                    parts.extend("text", text, False)
+                    parts.keep(text)
                     self.publish(Changed((grown,), ()))
                     return
             self._changed(self.content.text(text), parts.extend("text", text, self.parts_deltas) if parts.open_kind == "text" else parts.text(text, _now()))
