@@ -266,14 +266,14 @@ class Generation:
                 grown = self.content.grow("p", text)  # more of the prose under way: nearly every chunk of it
                 if grown is not None:
                     parts.keep(text)
-                    self.publish(Changed((grown,), ()))
+                    self.publish(grown)  # a V1Delta
                     return
             self._changed(self.content.text(text), parts.extend("text", text, self.parts_deltas) if parts.open_kind == "text" else parts.text(text, _now()))
             return
         if isinstance(event, FileDelta):
             grown = self.content.grow("Codeblock", event.text)
             if grown is not None:
-                self.publish(Changed((grown,), ()))
+                self.publish(grown)  # a V1Delta: no v2 part grows with a file's text
             return
         if isinstance(event, ThinkingDelta):
             self._thinking(event.text)

@@ -20,6 +20,8 @@ class V1Stream(EventStream):
             yield frame({"delta": {"_t": "a", **{str(i): [node] for i, node in enumerate(self.replay)}}})
 
     def render(self, event: Event) -> bytes:
+        if type(event) is bytes:  # a V1Delta: nearly every chunk
+            return b'data: {"delta":' + event + b"}\n\n"  # = frame({"delta": d})
         if isinstance(event, Changed):
             v1 = event.v1
             if len(v1) == 1:  # one delta: nearly every chunk
