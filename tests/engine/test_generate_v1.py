@@ -112,6 +112,33 @@ async def test_the_chat_a_start_answers_is_the_chat_read_back_while_it_runs(clie
     assert started["latestVersion"]["files"] == first["latestVersion"]["files"] != []  # the pending version shows its parent's
 
 
+async def test_replies_that_end_together_are_stored_one_at_a_time(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Stores side by side took the CPU from the replies still streaming (PostgreSQL, 200 ending within a second):
+    # on both stores the manager's write transactions queue. Each store here is slowed inside its transaction, so
+    # without the queue the replies that end meanwhile would store concurrently.
+    storing, most = 0, 0
+    put_files = runtime.blobs.put_files
+
+    async def slow_put_files(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal storing, most
+        storing += 1
+        most = max(most, storing)
+        try:
+            await asyncio.sleep(0.05)
+            return await put_files(*args, **kwargs)
+        finally:
+            storing -= 1
+
+    monkeypatch.setattr(runtime.blobs, "put_files", slow_put_files)
+    for _ in range(6):
+        fake_model.enqueue(FakeReply(text=COUNTER))
+    started = await asyncio.gather(*(client.post("/v1/chats", json={"message": f"counter {i}", "responseMode": "async"}) for i in range(6)))
+    chats = [conformance.v1("chats.create", response) for response in started]
+    finished = [await wait_finished(client, chat["id"], chat["messages"][-1]["id"]) for chat in chats]
+    assert [message["finishReason"] for message in finished] == ["stop"] * 6
+    assert most == 1
+
+
 async def test_provider_failure_keeps_previous_version(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
     fake_model.enqueue(FakeReply(text=COUNTER))
     chat = (await client.post("/v1/chats", json={"message": "counter"})).json()
