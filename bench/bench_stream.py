@@ -205,6 +205,20 @@ class ProcessCounters:
         return self.user + self.system
 
 
+def steal_share(before: list[int], after: list[int]) -> float:
+    """The share of this machine's CPU time its hypervisor gave to other guests between two /proc/stat readings."""
+    spent = [b - a for a, b in zip(before, after)]
+    return spent[7] / max(1, sum(spent)) if len(spent) > 7 else 0.0
+
+
+def machine_times() -> list[int]:
+    """The machine's CPU times (user, nice, system, idle, iowait, irq, softirq, steal, ...) from /proc/stat."""
+    try:
+        return [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return []
+
+
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -238,7 +252,7 @@ async def through_vzero(server: VzeroServer, streams: int, chunks: int, client: 
     return run, ProcessCounters.of(server.pid or 0) - before
 
 
-def report(label: str, streams: int, base: Run, via: Run, used: ProcessCounters, client_cpu: float) -> None:
+def report(label: str, streams: int, base: Run, via: Run, used: ProcessCounters, client_cpu: float, steal: float) -> None:
     added50 = pct(via.latencies, 50) - pct(base.latencies, 50)
     added99 = pct(via.latencies, 99) - pct(base.latencies, 99)
     steady_base, steady_via = base.steady(), via.steady()
@@ -256,6 +270,7 @@ def report(label: str, streams: int, base: Run, via: Run, used: ProcessCounters,
         f" {used.faults / max(1, via.chunks) * 1000:,.0f} page faults/1000 chunks)"
         f" | complete {via.complete}/{streams} lost {via.lost} (direct lost {base.lost})"
         f" | baseline: a bare client reading the model directly spent {client_cpu / max(1, base.chunks) * 1000:.3f} s/1000 chunks"
+        f" | steal {steal:.0%} (CPU time the hypervisor gave other guests: above a few %, latencies and CPU figures are noise)"
     )
 
 
@@ -288,9 +303,10 @@ async def main() -> None:
                 print(f"{os.cpu_count()} cores shared by the model, vzero and this client; {args.chunks} chunks {args.interval * 1000:.0f} ms apart per stream")
                 await through_vzero(server, 2, args.chunks, args.client)  # warm up imports, pools and caches
                 for streams in (int(s) for s in args.streams.split(",")):
+                    before = machine_times()
                     base, client_cpu = await direct(model_url, streams, args.chunks, args.client)
                     via, used = await through_vzero(server, streams, args.chunks, args.client)
-                    report("v1", streams, base, via, used, client_cpu)
+                    report("v1", streams, base, via, used, client_cpu, steal_share(before, machine_times()))
     finally:
         model.terminate()
         model.wait(10)
