@@ -349,13 +349,18 @@ async def test_closing_the_stream_early_releases_the_server_stream(server: FakeO
         assert isinstance(await anext(stream), TextChunk)
         assert server.active_streams == 1
         await stream.aclose()  # type: ignore[attr-defined]  # what `async with aclosing(...)` or a cancel does
-        for _ in range(100):
-            if server.active_streams == 0:
-                break
-            await asyncio.sleep(0.01)
-        assert server.active_streams == 0
+        assert await _released(server)
     finally:
         await provider.aclose()
+
+
+async def _released(server: FakeOpenAIServer) -> bool:
+    """Whether the server's streams all end within a second (the client closed them)."""
+    for _ in range(100):
+        if server.active_streams == 0:
+            return True
+        await asyncio.sleep(0.01)
+    return server.active_streams == 0
 
 
 async def _text(provider: Provider) -> str:
@@ -511,11 +516,7 @@ async def test_what_the_consumer_raises_ends_the_call_unchanged_and_unretried(se
     try:
         with pytest.raises(Broken, match="the third chunk"):
             await provider.run(make_request(), consume)
-        for _ in range(100):  # the server's stream is released, not read to its end
-            if server.active_streams == 0:
-                break
-            await asyncio.sleep(0.01)
-        assert server.active_streams == 0
+        assert await _released(server)  # the server's stream is released, not read to its end
     finally:
         await provider.aclose()
     assert received == ["zz"] * 3 and len(server.requests) == 1

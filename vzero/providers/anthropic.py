@@ -88,7 +88,7 @@ class AnthropicProvider(Provider):
         self._client = anthropic.AsyncAnthropic(
             api_key=self._key,
             base_url=self.base_url,
-            max_retries=0,  # our own policy in guard_stream decides what is retried
+            max_retries=0,  # our own policy in guard_run decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
             http_client=http_client(anthropic),

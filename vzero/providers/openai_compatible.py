@@ -87,7 +87,7 @@ class OpenAICompatibleProvider(Provider):
         self._client = openai.AsyncOpenAI(
             api_key=self._key or _NO_KEY,
             base_url=options.base_url or OPENAI_BASE_URL,
-            max_retries=0,  # our own policy in guard_stream decides what is retried
+            max_retries=0,  # our own policy in guard_run decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=openai.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
             http_client=http_client(openai),
