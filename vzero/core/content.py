@@ -73,7 +73,7 @@ class ContentBuilder:
         return self._append_head + jsontext.dumps_str(text) + b"],9,9]"  # = JSON of [[0, 1, open node, 2, text], 9, 9]
 
     def text(self, text: str) -> list[Delta]:
-        if self._open is not None and self._nodes[self._open][0] == "p":
+        if self._open_kind == "p":
             return self._append(text)
         return self._insert(["p", {}, text], grows=True)
 

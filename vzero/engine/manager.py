@@ -96,10 +96,6 @@ class GenerationManager:
         except Exception as exc:  # noqa: BLE001 - reported again, as the API's error, by the first generation
             log.warning("the model provider could not be loaded at startup: %s", exc)
 
-    def _writing(self) -> asyncio.Lock:
-        """Hold while a write transaction of this manager runs."""
-        return self._writes
-
     def running(self, message_id: str) -> Generation | None:
         generation = self.by_message.get(message_id)
         return generation if generation is not None and not generation.done else None
@@ -128,7 +124,7 @@ class GenerationManager:
         settings = runtime.settings
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), provider.supports_images)
         # The fewest round trips that are still safe: this runs once per message and sets the time to first token.
-        async with self._start_queue, self._writing(), runtime.db.session() as session:
+        async with self._start_queue, self._writes, runtime.db.session() as session:
             count_prompts = settings.daily_message_limit > 0 and ask.message_type in PROMPT_TYPES
             state = await _chat_state(session, None if new else chat.id, ask.author_id if count_prompts else None)
             if not new:
@@ -224,7 +220,7 @@ class GenerationManager:
                 cost = credits(tally, rates_for(generation.request.model, runtime.settings.credit_rates))
                 now = utcnow()
                 completed = outcome.status == "completed"
-                async with self._writing(), runtime.db.session() as session:
+                async with self._writes, runtime.db.session() as session:
                     # Plain UPDATEs by primary key, built once (nothing to load first; the ORM's bulk-update machinery
                     # cost more CPU than the database). If the chat was deleted meanwhile they touch no row.
                     connection = await session.connection()
@@ -270,7 +266,7 @@ class GenerationManager:
 
     async def _mark_failed(self, generation: Generation, note: str) -> None:
         try:
-            async with self._writing(), self.runtime.db.session() as session:
+            async with self._writes, self.runtime.db.session() as session:
                 now = utcnow()
                 await session.execute(update(Message).where(Message.id == generation.message_id).values(
                     status="failed", finish_reason="error", error=note, content=note, updated_at=now,
