@@ -642,7 +642,7 @@ async def served(runtime_dir: Path, runs: int) -> None:
                 assert latest["id"] != chat["latestVersion"]["id"]
                 change.append(await view(latest["demoUrl"]))
                 repeat.append(await view(latest["demoUrl"]))
-            builds = app.state.runtime.services["preview"].stats["builds"]
+            builds = app.state.services.previews.stats["builds"]
             assert builds == 1 + 2 * runs, f"expected a build per new version, got {builds}"
             print(f"served: first view, new chat    p50 {p50(first):6.1f} ms   (min {min(first):.1f}, max {max(first):.1f})")
             print(f"served: first view, 1 file new  p50 {p50(change):6.1f} ms   (min {min(change):.1f}, max {max(change):.1f})")

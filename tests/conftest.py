@@ -103,6 +103,16 @@ def runtime(app: object):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def services(app: object):  # type: ignore[no-untyped-def]
+    return app.state.services  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def v1_views(app: object):  # type: ignore[no-untyped-def]
+    return app.state.v1_views  # type: ignore[attr-defined]
+
+
+@pytest.fixture
 async def other_key(runtime) -> str:  # type: ignore[no-untyped-def]
     """A second user's key (no team)."""
     from vzero.store.users import create_user_with_key

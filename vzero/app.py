@@ -9,35 +9,45 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from vzero.api import errors
+from vzero.api.deps import KeyCache
 from vzero.api.limits import BodyLimit
 from vzero.api.v1 import router as v1_router
+from vzero.api.v1.content import V1Content
+from vzero.api.v1.views import V1Views
 from vzero.api.v2 import router as v2_router
+from vzero.api.v2.views import V2Views
 from vzero.config import Settings
 from vzero.preview import routes as preview_routes
-from vzero.runtime import Runtime
-from vzero.startup import settle_heap, start_runtime, stop_runtime, warm_up
+from vzero.services import Services, settle_heap
+
+# What every generation keeps besides its parts: v1's content AST (stored with the reply) and its stream frames.
+GENERATION_VIEWS = (V1Content,)
 
 
 def create_app(settings: Settings | None = None, *, own_process: bool = False) -> FastAPI:
     """The ASGI app. `own_process`: the app is the process's only one (`vzero serve`), so it may tune the process."""
-    settings = settings or Settings()
-    runtime = Runtime.from_settings(settings)
+    services = Services.build(settings or Settings(), views=GENERATION_VIEWS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await start_runtime(runtime)
+        await services.start()
         if own_process:
-            warm_up(runtime)  # what the first requests would load, loaded now and frozen with the rest
+            services.warm_up()  # what the first requests would load, loaded now and frozen with the rest
             settle_heap()
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
-            await stop_runtime(runtime)
+            await services.stop()
 
     app = FastAPI(title="vzero", version="0.1.0", lifespan=lifespan)
-    app.state.runtime = runtime
+    app.state.services = services
+    app.state.runtime = services.runtime
+    app.state.previews = services.previews
+    app.state.keys = KeyCache()
+    app.state.v1_views = V1Views(services.runtime)
+    app.state.v2_views = V2Views(services.runtime, services.generations)
     app.state.ready = False
     errors.install(app)
     app.include_router(v1_router.router, prefix="/v1")
@@ -50,5 +60,5 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, max_bytes=services.runtime.settings.max_request_bytes)
     return app

@@ -38,22 +38,21 @@ async def _first_key(settings: Settings) -> str | None:
     """A key for the default user when the server would otherwise accept no key at all."""
     from sqlalchemy import func, select
 
-    from vzero.runtime import Runtime
-    from vzero.startup import start_runtime, stop_runtime
+    from vzero.services import Services
     from vzero.store.tables import ApiKey
     from vzero.store.users import DEFAULT_USER_ID, create_key
 
-    runtime = Runtime.from_settings(settings)
-    await start_runtime(runtime)
+    services = Services.build(settings)
+    await services.start()
     try:
-        async with runtime.db.session() as session:
+        async with services.runtime.db.session() as session:
             if (await session.execute(select(func.count()).select_from(ApiKey))).scalar_one():
                 return None
             new = await create_key(session, DEFAULT_USER_ID, "default")
             await session.commit()
             return new.key
     finally:
-        await stop_runtime(runtime)
+        await services.stop()
 
 
 @keys_app.command("create")
@@ -63,20 +62,19 @@ def keys_create(
     email: str = typer.Option(None, "--email", help="Email shown by GET /v1/user."),
 ) -> None:
     """Create a user with a new API key; the key is printed once, as the last line."""
-    from vzero.startup import start_runtime, stop_runtime
-    from vzero.runtime import Runtime
+    from vzero.services import Services
     from vzero.store.users import create_user_with_key
 
     async def create() -> str:
-        runtime = Runtime.from_settings(Settings())
-        await start_runtime(runtime)
+        services = Services.build(Settings())
+        await services.start()
         try:
-            async with runtime.db.session() as session:
+            async with services.runtime.db.session() as session:
                 new = await create_user_with_key(session, name, email=email, team_id=team)
                 await session.commit()
             return f"{new.user_id}\n{new.key}"
         finally:
-            await stop_runtime(runtime)
+            await services.stop()
 
     user_id, key = asyncio.run(create()).split("\n")
     typer.echo(f"Created user {user_id} ({name}). Keep this key: it is not shown again.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,13 +22,18 @@ class Settings(BaseSettings):
     port: int = 8000
     api_key: str | None = None  # bootstrap key of the default user
     secret_key: str | None = None  # encrypts env vars at rest; generated into data_dir when unset
+    # database connections per process: kept open, opened beyond that at a peak, and how long a request waits for one
+    # before it is answered 503 with Retry-After
+    db_pool_size: int = Field(default=16, ge=1)
+    db_max_overflow: int = Field(default=16, ge=0)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
 
     # --- rate limits (per API key, sliding one-minute window) ---------------------------
     rate_limit_per_minute: int = 600
     daily_message_limit: int = 1000
 
     # --- model provider ----------------------------------------------------------------
-    provider: Literal["openai", "anthropic"] | None = None
+    provider: str | None = None  # the name of a registered provider (vzero.providers.register): openai, anthropic, ...
     model: str | None = None
     # JSON object mapping v0 model ids to provider model names, e.g. {"v0-mini": "gpt-4o-mini"}
     model_map: dict[str, str] = Field(default_factory=dict)

@@ -274,10 +274,3 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def emit(runtime: Runtime, event: str, chat_id: str | None, *, message_id: str | None = None, owner_id: str | None = None) -> None:
-    """Queue an event on the runtime's dispatcher, if it has one (a runtime without a lifespan has none)."""
-    dispatcher: HookDispatcher | None = runtime.services.get("hooks")
-    if dispatcher is not None:
-        dispatcher.emit(event, chat_id=chat_id, message_id=message_id, owner_id=owner_id)

@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from vzero.core.access import Principal
 from vzero.core.files import FileEntry, FileSet
 from vzero.errors import InvalidInput, PayloadTooLarge, SourceError
+from vzero.hooks import HookDispatcher
 from vzero.runtime import Runtime
+from vzero.store import chats as chat_store
+from vzero.store import projects as project_store
+from vzero.store.db import assert_released
+from vzero.store.tables import Chat
 from vzero.sources import ImportedFile
 from vzero.sources.archives import import_archive
 from vzero.sources.fetch import SafeFetcher
@@ -42,8 +48,41 @@ def to_file_set(runtime: Runtime, imported: Iterable[ImportedFile], lock_all: bo
     return check_limits(runtime, FileSet(entries.values()))
 
 
+async def import_chat(
+    runtime: Runtime,
+    hooks: HookDispatcher,
+    principal: Principal,
+    files: FileSet,
+    *,
+    privacy: str,
+    name: str | None,
+    metadata: dict[str, str],
+    project_id: str | None = None,
+    api_version: str = "v1",
+) -> Chat:
+    """A new chat whose first version holds imported files (no model call, so no usage)."""
+    async with runtime.db.session() as session:
+        if project_id is not None:
+            await project_store.project_for(session, principal, project_id, write=True)
+        chat = await chat_store.create_chat(
+            session, principal.user_id, privacy=privacy, name=name, project_id=project_id, metadata=metadata, text="", api_version=api_version,
+        )
+        await chat_store.add_version(session, runtime.blobs, chat, files)
+        await session.commit()
+    hooks.emit("chat.created", chat_id=chat.id, owner_id=chat.owner_id)
+    return chat
+
+
+async def check_project(runtime: Runtime, principal: Principal, project_id: str | None) -> None:
+    """Refuse a project the caller may not add chats to, before anything is fetched."""
+    if project_id is not None:
+        async with runtime.db.session() as session:
+            await project_store.project_for(session, principal, project_id, write=True)
+
+
 async def inline_files(runtime: Runtime, files: Sequence[Mapping[str, Any]]) -> FileSet:
     """Files given inline (`content`) or by `url` (http(s) through the safe fetcher, or a data: URI)."""
+    assert_released("fetching files")
     if len(files) > runtime.settings.max_files:
         raise PayloadTooLarge(f"{len(files)} files is more than the limit of {runtime.settings.max_files} (VZERO_MAX_FILES)")
     imported = await import_inline_files(list(files), SafeFetcher(runtime.settings), runtime.settings)
@@ -61,14 +100,17 @@ def not_empty(files: FileSet, source: str) -> FileSet:
 
 
 async def from_repo(runtime: Runtime, url: str, branch: str | None, lock_all: bool = False) -> FileSet:
+    assert_released("fetching a repository")
     return not_empty(to_file_set(runtime, await import_repo(url, branch, runtime.settings), lock_all), "repository")
 
 
 async def from_zip(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
+    assert_released("fetching an archive")
     return not_empty(to_file_set(runtime, await import_archive(url, runtime.settings), lock_all), "archive")
 
 
 async def from_registry(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
+    assert_released("fetching a registry item")
     return not_empty(to_file_set(runtime, await import_registry(url, runtime.settings), lock_all), "registry item")
 
 

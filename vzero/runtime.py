@@ -1,10 +1,9 @@
-"""What a running server holds: settings, database, blob store and the long-lived services."""
+"""What every layer of a running server reads and writes through: settings, database, blob store, rate limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from vzero.config import Settings
 from vzero.crypto import SecretBox
@@ -15,14 +14,12 @@ from vzero.store.db import Database
 
 @dataclass
 class Runtime:
-    """Built once per app in its lifespan; routers reach it through `api.deps`."""
+    """Built once per app; the services (vzero/services.py) and the API's routes reach it."""
 
     settings: Settings
     db: Database
     blobs: BlobStore = field(default_factory=BlobStore)
     limiter: RateLimiter = field(default_factory=RateLimiter)
-    # Services added by later layers (generation manager, preview builder, hooks) live here by name.
-    services: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def secret_box(self) -> SecretBox:
@@ -33,6 +30,9 @@ class Runtime:
     def from_settings(cls, settings: Settings) -> Runtime:
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url),
+            db=Database(
+                settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout,
+            ),
             limiter=RateLimiter(settings.rate_limit_per_minute),
         )

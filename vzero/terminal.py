@@ -9,10 +9,10 @@ from rich.live import Live
 from rich.text import Text
 
 from vzero.config import Settings
-from vzero.engine.manager import Ask, GenerationManager
+from vzero.app import GENERATION_VIEWS
+from vzero.engine.manager import Ask
 from vzero.errors import VzeroError
-from vzero.runtime import Runtime
-from vzero.startup import start_runtime, stop_runtime
+from vzero.services import Services
 from vzero.store import chats as chat_store
 from vzero.store.tables import Version
 from vzero.store.users import DEFAULT_USER_ID
@@ -42,28 +42,29 @@ def _render(parts: list[dict], status: str) -> Group:
 
 async def run_chat(settings: Settings, prompt: str, *, chat_id: str | None, out: Path | None, model_id: str | None, thinking: bool) -> int:
     console = Console()
-    runtime = Runtime.from_settings(settings)
-    await start_runtime(runtime)
-    manager: GenerationManager = runtime.services["generations"]
+    services = Services.build(settings, views=GENERATION_VIEWS)
+    runtime, manager = services.runtime, services.generations
+    await services.start()
     try:
-        manager.provider()  # say what to configure before creating anything
-        async with runtime.db.session() as session:
-            if chat_id:
-                chat = (await session.get(chat_store.Chat, chat_id))
-                if chat is None:
-                    console.print(f"[red]No chat {chat_id} in {settings.data_dir}[/red]")
-                    return 1
-        new = chat_id is None
-        if new:
+        manager.model()  # say what to configure before creating anything
+        if chat_id:
+            async with runtime.db.session() as session:
+                found = await session.get(chat_store.Chat, chat_id)
+            if found is None:
+                console.print(f"[red]No chat {chat_id} in {settings.data_dir}[/red]")
+                return 1
+            chat = found
+        else:
             chat = chat_store.new_chat(DEFAULT_USER_ID, text=prompt)
-        started = await manager.start(chat, Ask(message=prompt, author_id=chat.owner_id, model_id=model_id, thinking=thinking), new=new)
+        ask = Ask(message=prompt, author_id=chat.owner_id, model_id=model_id, thinking=thinking)
+        started = await manager.start(chat, ask, new=chat_id is None)
         generation = started.generation
         with Live(_render([], "generating..."), console=console, refresh_per_second=12, transient=False) as live:
             async for _ in generation.follow():
                 live.update(_render(generation.parts.parts, "generating..."))
             live.update(_render(generation.parts.parts, ""))
         async with runtime.db.session() as session:
-            version = await session.get(Version, started.version_id)
+            version = await session.get(Version, started.version.id)
             message = await session.get(chat_store.Message, started.message_id)
             assert version is not None and message is not None
             if version.status != "completed":
@@ -82,4 +83,4 @@ async def run_chat(settings: Settings, prompt: str, *, chat_id: str | None, out:
         console.print(f"[red]{exc.message}[/red]")
         return 1
     finally:
-        await stop_runtime(runtime)
+        await services.stop()

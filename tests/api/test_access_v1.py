@@ -294,16 +294,14 @@ async def test_hooks_are_private_to_their_owner(people: dict[str, httpx.AsyncCli
 
 async def stored_deployment(runtime: Any, ids: dict[str, str]) -> str:
     """A deployment row of the owner's version (its access rules need no build)."""
-    from vzero.preview.result import BuildResult
     from vzero.store import deployments as deployment_store
 
-    built = BuildResult(ok=True, html="", assets={}, errors=[], log="built", duration_ms=1.0, digest="0" * 64)
     async with runtime.db.session() as session:
         chat = await session.get(Chat, ids["chat"])
         assert chat is not None
         row = await deployment_store.create_deployment(
             session, deployment_id=deployment_store.new_deployment_id(), owner_id=chat.owner_id, chat=chat,
-            version_id=ids["version"], project_id=None, result=built,
+            version_id=ids["version"], project_id=None, ok=True, build_key="0" * 64, logs=[], errors=[],
         )
         await session.commit()
     return row.id

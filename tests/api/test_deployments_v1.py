@@ -56,7 +56,7 @@ async def deploy(client: httpx.AsyncClient, chat: dict[str, Any]) -> dict[str, A
     return conformance.v1("deployments.create", await client.post("/v1/deployments", json=body))
 
 
-async def test_deployment_lifecycle(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, settings: Settings) -> None:
+async def test_deployment_lifecycle(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, settings: Settings, services: Any) -> None:
     chat = await new_chat(client)
     before = time.time()
     deployment = await deploy(client, chat)
@@ -86,9 +86,9 @@ async def test_deployment_lifecycle(client: httpx.AsyncClient, anonymous: httpx.
     assert later == {"object": "list", "logs": []}
     assert conformance.v1("deployments.findErrors", await client.get(f"/v1/deployments/{deployment['id']}/errors")) == {}
     # frozen: the preview cache can go, the deployment still serves the same files
-    await runtime.services["preview"].builder.aclose()
+    await services.previews.builder.aclose()
     shutil.rmtree(settings.data_dir / "previews")
-    runtime.services["preview"].frozen._memory.clear()
+    services.previews.frozen._memory.clear()
     again = await anonymous.get(local(deployment["webUrl"]) + "app.js")
     assert again.status_code == 200 and again.content == script.content
     # deleting it removes the URL

@@ -164,11 +164,11 @@ async def test_chat_hook_hears_only_its_chat(client: httpx.AsyncClient, receiver
     assert missing.status_code == 404
 
 
-async def test_gives_up_after_the_last_attempt(client: httpx.AsyncClient, receiver: Receiver, runtime: Any) -> None:
+async def test_gives_up_after_the_last_attempt(client: httpx.AsyncClient, receiver: Receiver, runtime: Any, services: Any) -> None:
     await make_hook(client, receiver.url, ["chat.created"])
     receiver.statuses.extend([500, 500, 500, 500])
     await client.post("/v2/chats/from-files", json=FILES)
-    dispatcher: HookDispatcher = runtime.services["hooks"]
+    dispatcher: HookDispatcher = services.hooks
     await until(lambda: any(a.final for a in dispatcher.attempts))
     assert [(a.number, a.status, a.final) for a in dispatcher.attempts] == [(1, 500, False), (2, 500, False), (3, 500, True)]
     assert len(receiver.received) == 3

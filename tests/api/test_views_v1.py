@@ -21,7 +21,7 @@ from vzero.api.v1.render import (
     serialise_files,
     to_json,
 )
-from vzero.api.v1.views import ChatBodies, RenderedVersions, SerialisedVersions, chat_detail_view
+from vzero.api.v1.views import ChatBodies, RenderedVersions, SerialisedVersions, V1Views
 from vzero.core.files import FileEntry, FileSet
 from vzero.core.ids import iso
 from vzero.store import chats as store
@@ -170,7 +170,7 @@ def test_chat_bodies_keep_the_newest_stamp_and_are_bounded_by_bytes() -> None:
     assert cache.get("big", stamp) is None
 
 
-async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.AsyncClient, runtime: Any, other_key: str) -> None:
+async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.AsyncClient, runtime: Any, other_key: str, v1_views: Any) -> None:
     files = [{"name": "app/page.tsx", "content": "one “two” 🚀"}, {"name": "lib/util.ts", "content": "util", "locked": True}]
     chat = conformance.v1("chats.init", await client.post("/v1/chats/init", json={"type": "files", "files": files, "metadata": {"k": "v"}}))
     url = f"/v1/chats/{chat['id']}"
@@ -179,7 +179,7 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
 
     async def expected() -> bytes:
         async with runtime.db.session() as session:
-            return to_json(await chat_detail_view(session, runtime, await store.chat_for(session, caller, chat["id"])))
+            return to_json(await V1Views(runtime).chat_detail(session, await store.chat_for(session, caller, chat["id"])))
 
     for _ in range(2):  # the second read is the cached body (the first spliced in the cached lists)
         response = await client.get(url)
@@ -188,7 +188,7 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
         assert response.content == await expected()
     stamp = await store.chat_stamp(runtime.db, caller, chat["id"])
     assert stamp.version_status == "completed" and stamp.writable
-    assert runtime.services["v1_chat_bodies"].get(chat["id"], stamp) == response.content
+    assert v1_views.bodies.get(chat["id"], stamp) == response.content
 
     # A generation in progress: its pending version is what a reader sees, with the parent's files, never cached.
     async with runtime.db.session() as session:
@@ -205,7 +205,7 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
         assert {f["name"]: f["content"] for f in got["latestVersion"]["files"]} == {"app/page.tsx": "two", "lib/util.ts": "util"}
         assert response.content == await expected()
     stamp = await store.chat_stamp(runtime.db, caller, chat["id"])
-    assert stamp.version_id == pending.id and runtime.services["v1_chat_bodies"].get(chat["id"], stamp) is None
+    assert stamp.version_id == pending.id and v1_views.bodies.get(chat["id"], stamp) is None
 
     async with runtime.db.session() as session:
         reading = await store.chat_reading(session, caller, chat["id"])

@@ -149,7 +149,8 @@ def new_chat(client: httpx.Client, fake: FakeOpenAIServer) -> dict[str, Any]:
 
 def test_send_stream_rebuilds_the_parts(client: httpx.Client, fake_model: FakeOpenAIServer, node_patch: str) -> None:
     chat = new_chat(client, fake_model)
-    fake_model.enqueue(FakeReply(text=EDIT, chunk_size=3, usage=(300, 40), cache_read=25))
+    # paced: a listener that is behind gets what it missed as one delta per text, not one per chunk
+    fake_model.enqueue(FakeReply(text=EDIT, chunk_size=3, usage=(300, 40), cache_read=25, delay=0.002))
     events = stream(client, f"/v2/chats/{chat['id']}/messages/stream", {"message": "rename the helper"}, "messages.sendStream")
     opening, closing = events[0], events[-1]
     assert opening["object"] == "message" and opening["role"] == "assistant" and opening["finishReason"] is None and opening["parts"] == []

@@ -10,19 +10,18 @@ import pytest
 from tests.conftest import API_KEY
 from vzero.app import create_app
 from vzero.config import Settings
-from vzero.startup import warm_up
 
 
-async def test_warm_up_builds_the_provider_that_generations_then_use(runtime, client: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
-    manager = runtime.services["generations"]
-    assert manager._provider is None  # an in-process app (not `vzero serve`) builds it on first use
-    warm_up(runtime)
-    loaded = manager._provider
+async def test_warm_up_builds_the_provider_that_generations_then_use(runtime, client: httpx.AsyncClient, services: Any) -> None:  # type: ignore[no-untyped-def]
+    manager = services.generations
+    assert manager._model is None  # an in-process app (not `vzero serve`) builds it on first use
+    services.warm_up()
+    loaded = manager._model
     assert loaded is not None
     created = await client.post("/v1/chats", json={"message": "Build a page", "responseMode": "sync"})
     assert created.status_code == 200, created.text
     assert created.json()["latestVersion"]["status"] == "completed"
-    assert manager._provider is loaded  # the generation used the provider built at startup
+    assert manager._model is loaded  # the generation used the provider built at startup
 
 
 @pytest.mark.parametrize(("provider", "expected_log"), [(None, "VZERO_PROVIDER"), ("openai", "OPENAI_API_KEY")], ids=["none", "openai-without-key"])
@@ -32,8 +31,8 @@ async def test_a_server_without_a_usable_provider_still_starts(tmp_path, provide
     app = create_app(settings)
     caplog.set_level(logging.INFO, logger="vzero.engine")
     async with app.router.lifespan_context(app):
-        warm_up(app.state.runtime)
-        assert app.state.runtime.services["generations"]._provider is None
+        app.state.services.warm_up()
+        assert app.state.services.generations._model is None
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers={"Authorization": f"Bearer {API_KEY}"}) as client:
             listed = await client.get("/v1/chats")
             assert listed.status_code == 200

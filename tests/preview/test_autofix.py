@@ -67,10 +67,10 @@ def settings(tmp_path: Path, database_url: str | None, fake_model: FakeOpenAISer
     )
 
 
-async def settle(runtime: Any) -> None:
+async def settle(services: Any) -> None:
     """Wait until no generation runs and the preview service has no background work left."""
-    service: PreviewService = runtime.services["preview"]
-    manager = runtime.services["generations"]
+    service: PreviewService = services.previews
+    manager = services.generations
     for _ in range(600):
         await service.idle()
         running = [g for g in manager.by_message.values() if not g.done]
@@ -93,11 +93,11 @@ async def errors_of(runtime: Any, version_id: str) -> list[dict[str, Any]]:
         return list(version.errors)
 
 
-async def test_build_error_is_fixed_automatically(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any) -> None:  # noqa: F811
+async def test_build_error_is_fixed_automatically(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any, services: Any) -> None:  # noqa: F811
     fake_model.enqueue(FakeReply(text=BROKEN), FakeReply(text=FIXED))
     chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "A card that says hello"}))
     broken = chat["latestVersion"]["id"]
-    await settle(runtime)
+    await settle(services)
     # the build error was recorded on the model's version, located in its file
     [error] = await errors_of(runtime, broken)
     assert error["source"] == "build" and error["file"] == "app/page.tsx" and "@/components/ui/fancy-card" in error["message"]
@@ -110,14 +110,14 @@ async def test_build_error_is_fixed_automatically(client: httpx.AsyncClient, fak
     page = await client.get(fixed["latestVersion"]["demoUrl"].removeprefix("http://testserver"))
     assert page.status_code == 200 and "x-vzero-build" not in page.headers and "./app.js" in page.text
     assert await errors_of(runtime, fixed["latestVersion"]["id"]) == []
-    assert runtime.services["preview"].stats["auto_fixes"] == 1
+    assert services.previews.stats["auto_fixes"] == 1
 
 
 @pytest.mark.parametrize("attempts", [1])
-async def test_auto_fix_stops_at_its_budget(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any) -> None:  # noqa: F811
+async def test_auto_fix_stops_at_its_budget(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any, services: Any) -> None:  # noqa: F811
     fake_model.enqueue(FakeReply(text=BROKEN), FakeReply(text=STILL_BROKEN))
     chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "A card"}))
-    await settle(runtime)
+    await settle(services)
     assert await history(runtime, chat["id"]) == [("user", "message"), ("assistant", "message"), ("user", "auto-fix-with-v0"), ("assistant", "message")]
     latest = conformance.v1("chats.getById", await client.get(f"/v1/chats/{chat['id']}"))["latestVersion"]["id"]
     assert "fancier-card" in (await errors_of(runtime, latest))[0]["message"]  # recorded, but not sent back again
@@ -125,45 +125,45 @@ async def test_auto_fix_stops_at_its_budget(client: httpx.AsyncClient, fake_mode
     # a new message from the user opens a new budget
     fake_model.enqueue(FakeReply(text=STILL_BROKEN), FakeReply(text=FIXED))
     conformance.v1("chats.sendMessage", await client.post(f"/v1/chats/{chat['id']}/messages", json={"message": "try again"}))
-    await settle(runtime)
+    await settle(services)
     assert [t for _, t in await history(runtime, chat["id"])][4:] == ["message", "message", "auto-fix-with-v0", "message"]
 
 
 @pytest.mark.parametrize("auto_fix", [False])
-async def test_auto_fix_is_off_by_default(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any) -> None:  # noqa: F811
+async def test_auto_fix_is_off_by_default(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any, services: Any) -> None:  # noqa: F811
     assert Settings().auto_fix is False
     fake_model.enqueue(FakeReply(text=BROKEN))
     chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "A card"}))
-    await settle(runtime)
+    await settle(services)
     assert await history(runtime, chat["id"]) == [("user", "message"), ("assistant", "message")]
     # the runtime is installed, so the completed version was still built in the background and its error recorded
     assert (await errors_of(runtime, chat["latestVersion"]["id"]))[0]["source"] == "build"
 
 
 async def test_runtime_error_report_is_fixed_automatically(
-    app: Any, client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any  # noqa: F811
+    app: Any, client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any, services: Any  # noqa: F811
 ) -> None:
     fake_model.enqueue(FakeReply(text=THROWS), FakeReply(text=FIXED))
     chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "A list"}))
-    await settle(runtime)
+    await settle(services)
     assert len(await history(runtime, chat["id"])) == 2  # it builds: nothing to fix yet
     demo = chat["latestVersion"]["demoUrl"].removeprefix("http://testserver")
     report = {"message": "Cannot read properties of null (reading 'map')", "stack": "TypeError: ...\n    at Page (app.js:4:20)", "source": "react"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as page:  # as the overlay would: no key
         assert (await page.post(demo + "__errors", json=report)).status_code == 204
-        await settle(runtime)
+        await settle(services)
         assert (await page.post(demo + "__errors", json={**report, "source": "window"})).status_code == 204  # an old version now
-    await settle(runtime)
+    await settle(services)
     assert [t for _, t in await history(runtime, chat["id"])] == ["message", "message", "auto-fix-with-v0", "message"]
     prompt = fake_model.requests[-1].body["messages"][-1]["content"]
     assert "reading 'map'" in prompt and "at Page" in prompt
 
 
 @pytest.mark.parametrize("auto_fix", [False])
-async def test_fix_with_v0_action_renders(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any) -> None:  # noqa: F811
+async def test_fix_with_v0_action_renders(client: httpx.AsyncClient, fake_model: FakeOpenAIServer, runtime: Any, services: Any) -> None:  # noqa: F811
     fake_model.enqueue(FakeReply(text=BROKEN), FakeReply(text=FIXED))
     chat = conformance.v1("chats.create", await client.post("/v1/chats", json={"message": "A card"}))
-    await settle(runtime)
+    await settle(services)
     [error] = await errors_of(runtime, chat["latestVersion"]["id"])
     body = {"message": error["message"], "action": {"type": "fix-with-v0"}}
     fixed = conformance.v1("chats.sendMessage", await client.post(f"/v1/chats/{chat['id']}/messages", json=body))

@@ -44,8 +44,8 @@ async def anonymous(app: object) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def service_of(runtime: Any) -> PreviewService:
-    return runtime.services["preview"]  # type: ignore[no-any-return]
+def service_of(services: Any) -> PreviewService:
+    return services.previews  # type: ignore[no-any-return]
 
 
 def path_of(url: str) -> str:
@@ -58,7 +58,7 @@ async def init_chat(client: httpx.AsyncClient, files: dict[str, bytes], **extra:
     return conformance.v1("chats.init", await client.post("/v1/chats/init", json=body))
 
 
-async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any) -> None:
+async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, services: Any) -> None:
     chat = await init_chat(client, COUNTER_APP)
     demo = path_of(chat["latestVersion"]["demoUrl"])
     assert demo == f"/preview/{chat['id']}/{chat['latestVersion']['id']}/"
@@ -79,7 +79,7 @@ async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymo
     again = await anonymous.get(demo, headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304 and again.content == b"" and again.headers["content-security-policy"]
     # viewing it twice (and loading its files) built it once
-    stats = service_of(runtime).stats
+    stats = service_of(services).stats
     assert stats["builds"] == 1 and stats["cache_hits"] >= 4
     # the folder URL without its slash redirects relatively, keeping the query (the v2 preview token)
     bare = await anonymous.get(demo.rstrip("/"), params={"token": "t"})
@@ -94,7 +94,7 @@ async def test_v2_preview_url_is_the_same_page(client: httpx.AsyncClient, anonym
     assert page.status_code == 200 and "./app.js" in page.text
 
 
-async def test_preview_addresses_must_match(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any) -> None:
+async def test_preview_addresses_must_match(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, services: Any) -> None:
     first = await init_chat(client, COUNTER_APP)
     second = await init_chat(client, {"app/page.tsx": b"export default function Page() { return <p>two</p> }\n"})
     version = first["latestVersion"]["id"]
@@ -109,7 +109,7 @@ async def test_preview_addresses_must_match(client: httpx.AsyncClient, anonymous
         response = await anonymous.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-security-policy"] == preview_headers()["Content-Security-Policy"]
-    assert service_of(runtime).stats["builds"] == 1  # only the real version was built
+    assert service_of(services).stats["builds"] == 1  # only the real version was built
 
 
 async def test_pending_version_asks_to_wait(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any) -> None:
@@ -183,9 +183,9 @@ async def test_runtime_error_reports_are_validated_and_capped(client: httpx.Asyn
 
 
 async def test_first_view_while_the_runtime_installs(
-    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, monkeypatch: pytest.MonkeyPatch, services: Any
 ) -> None:
-    service = service_of(runtime)
+    service = service_of(services)
     release = asyncio.Event()
     installed = False
 
@@ -210,8 +210,8 @@ async def test_first_view_while_the_runtime_installs(
 
 
 @pytest.mark.skipif(find_chromium() is None, reason="install Debian's chromium (apt-get install chromium) to take screenshots")
-async def test_screenshot_of_a_version(settings: Settings, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any) -> None:
-    service = service_of(runtime)
+async def test_screenshot_of_a_version(settings: Settings, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, services: Any) -> None:
+    service = service_of(services)
     service.chromium = find_chromium()  # the fixture turned screenshots off for the other tests
     chat = await init_chat(client, COUNTER_APP)
     version_url = f"/v1/chats/{chat['id']}/versions/{chat['latestVersion']['id']}"

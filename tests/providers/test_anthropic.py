@@ -25,6 +25,8 @@ from vzero.providers import (
 )
 from vzero.providers.anthropic import AnthropicProvider
 from tests.fakes import FakeReply
+from tests.providers.calls import called
+from vzero.engine.calls import ModelCall
 from tests.fakes.anthropic_server import FakeAnthropicServer
 
 KEY = "sk-ant-test-secret-456"
@@ -43,12 +45,12 @@ def _clean(server: FakeAnthropicServer) -> Iterator[None]:
     yield
 
 
-def make_provider(server: FakeAnthropicServer, **options: Any) -> AnthropicProvider:
+def make_provider(server: FakeAnthropicServer, **options: Any) -> ModelCall:
     """A provider on the fake server with test-sized timeouts and backoff."""
     settings: dict[str, Any] = {"api_key": KEY, "base_url": server.base_url, "retry_backoff": 0.01}
     settings.update(first_token_timeout=5.0, timeout=10.0)
     settings.update(options)
-    return AnthropicProvider(AnthropicProvider.Options(**settings))
+    return called(AnthropicProvider, settings)
 
 
 def make_request(text: str = "Build a todo app", **fields: Any) -> GenerationRequest:
@@ -58,7 +60,7 @@ def make_request(text: str = "Build a todo app", **fields: Any) -> GenerationReq
     return GenerationRequest(**values)
 
 
-async def collect(provider: Provider, request: GenerationRequest) -> list[StreamEvent]:
+async def collect(provider: Provider | ModelCall, request: GenerationRequest) -> list[StreamEvent]:
     try:
         return [event async for event in provider.stream(request)]
     finally:

@@ -31,9 +31,12 @@ from vzero.providers import (
     resolve_model,
 )
 from vzero.providers.anthropic import AnthropicProvider
-from vzero.providers.base import estimate_input_tokens, guard_stream
+from vzero.providers.base import events_of
+from vzero.providers.tokens import estimate_input_tokens
 from vzero.providers.openai_compatible import OpenAICompatibleProvider
 from tests.fakes import FakeReply
+from tests.providers.calls import called
+from vzero.engine.calls import CallPolicy, ModelCall, guard_run
 from tests.fakes.openai_server import FakeOpenAIServer
 
 KEY = "sk-test-secret-key-123"
@@ -53,12 +56,12 @@ def _clean(server: FakeOpenAIServer) -> Iterator[None]:
     yield
 
 
-def make_provider(server: FakeOpenAIServer, **options: Any) -> OpenAICompatibleProvider:
+def make_provider(server: FakeOpenAIServer, **options: Any) -> ModelCall:
     """A provider on the fake server with test-sized timeouts and backoff."""
     settings: dict[str, Any] = {"api_key": KEY, "base_url": server.base_url, "retry_backoff": 0.01}
     settings.update(first_token_timeout=5.0, timeout=10.0)
     settings.update(options)
-    return OpenAICompatibleProvider(OpenAICompatibleProvider.Options(**settings))
+    return called(OpenAICompatibleProvider, settings)
 
 
 def make_request(text: str = "Build a todo app", **fields: Any) -> GenerationRequest:
@@ -68,7 +71,7 @@ def make_request(text: str = "Build a todo app", **fields: Any) -> GenerationReq
     return GenerationRequest(**values)
 
 
-async def collect(provider: Provider, request: GenerationRequest) -> list[StreamEvent]:
+async def collect(provider: Provider | ModelCall, request: GenerationRequest) -> list[StreamEvent]:
     try:
         return [event async for event in provider.stream(request)]
     finally:
@@ -323,9 +326,9 @@ async def test_unreachable_server_is_transient_and_names_the_url() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before the call: nothing listens there
-    options = OpenAICompatibleProvider.Options(base_url=f"http://127.0.0.1:{port}/v1", retries=1, retry_backoff=0.01)
+    call = called(OpenAICompatibleProvider, {"base_url": f"http://127.0.0.1:{port}/v1", "retries": 1, "retry_backoff": 0.01})
     with pytest.raises(ProviderError) as caught:
-        await collect(OpenAICompatibleProvider(options), make_request())
+        await collect(call, make_request())
     assert caught.value.transient and f"127.0.0.1:{port}" in caught.value.message
     assert "OPENAI_BASE_URL" in caught.value.message
 
@@ -404,10 +407,11 @@ def test_bad_base_url_is_not_configured(clean_env: None) -> None:
 
 
 async def test_local_server_needs_no_key(clean_env: None, server: FakeOpenAIServer) -> None:
-    provider = get_provider(Settings(provider="openai", openai_base_url=server.base_url + "/", provider_retries=0))
+    settings = Settings(provider="openai", openai_base_url=server.base_url + "/", provider_retries=0)
+    provider = get_provider(settings)
     assert isinstance(provider, OpenAICompatibleProvider)
-    assert provider.options.retries == 0
-    events = await collect(provider, make_request())
+    assert CallPolicy.from_settings(settings).retries == 0
+    events = await collect(ModelCall(provider, CallPolicy.from_settings(settings)), make_request())
     assert text_of(events)
 
 
@@ -438,21 +442,18 @@ async def test_an_outside_provider_registers_through_the_same_door(clean_env: No
 
         @classmethod
         def from_settings(cls, settings: Settings) -> EchoProvider:
-            return cls(cls.Options(retries=settings.provider_retries))
+            return cls(cls.Options())
 
-        def stream(self, request: GenerationRequest) -> Any:
-            async def attempt() -> Any:
-                yield TextChunk(request.turns[-1].text)
-                yield Finish("stop")
-
-            return self.guarded(request, attempt, lambda exc: ProviderError(str(exc)))
+        async def stream(self, request: GenerationRequest) -> Any:  # only its call: the engine adds the policy
+            yield TextChunk(request.turns[-1].text)
+            yield Finish("stop")
 
     original = registered()["openai"]
     register(EchoProvider)
     try:
         provider = get_provider(Settings(provider="openai"))
         assert resolve_model(Settings(provider="openai"), None) == "echo-1"
-        events = await collect(provider, make_request("echo me"))
+        events = await collect(ModelCall(provider, CallPolicy()), make_request("echo me"))
         assert text_of(events) == "echo me"
         usage, _ = assert_one_usage_then_finish(events)
         assert usage.estimated
@@ -461,16 +462,15 @@ async def test_an_outside_provider_registers_through_the_same_door(clean_env: No
     assert registered()["openai"] is OpenAICompatibleProvider
 
 
-# --- the guard, with scripted attempts -----------------------------------------------------------
+# --- the engine's guard, with scripted attempts -----------------------------------------------------------
 
 
 async def test_guard_refuses_a_stream_that_ends_without_finishing() -> None:
     async def attempt() -> AsyncGenerator[StreamEvent, None]:
         yield TextChunk("half an answer")
 
-    options = Provider.Options(retries=3, retry_backoff=0)
     with pytest.raises(ProviderError, match="mid-stream.*before the model finished") as caught:
-        [event async for event in guard_stream(make_request(), attempt, _untranslated, options, "Scripted")]
+        [event async for event in scripted(attempt, _untranslated)]
     assert caught.value.transient
 
 
@@ -486,11 +486,21 @@ async def test_guard_maps_unexpected_exceptions_without_retrying_them() -> None:
     def translate(exc: Exception) -> ProviderError:
         return ProviderError(f"Scripted sent a reply that could not be read: {exc}")
 
-    options = Provider.Options(retries=3, retry_backoff=0)
     with pytest.raises(ProviderError, match="could not be read: garbled JSON") as caught:
-        [event async for event in guard_stream(make_request(), attempt, translate, options, "Scripted")]
+        [event async for event in scripted(attempt, translate)]
     assert not caught.value.transient and isinstance(caught.value.__cause__, ValueError)
     assert calls == 1
+
+
+def scripted(attempt: Any, translate: Any) -> Any:
+    """The engine's guard around an attempt written as an async generator, read as an async iterator."""
+
+    async def pushed(emit: Any) -> None:
+        async for event in attempt():
+            emit(event)
+
+    policy = CallPolicy(retries=3, retry_backoff=0)
+    return events_of(lambda emit: guard_run(make_request(), pushed, translate, policy, "Scripted", emit))
 
 
 def _untranslated(exc: Exception) -> ProviderError:

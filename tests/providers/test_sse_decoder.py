@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vzero.providers.base import SSEDecoder
+from vzero.providers.sse import SSEDecoder
 
 EVENTS = [("message", '{"a":1}'), ("content_block_delta", "line one\nline two"), ("message", "héllo ✓ 日本"), ("ping", "{}")]
 
@@ -68,7 +68,7 @@ async def test_pumping_without_vzero_transport_reads_through_httpx() -> None:
     # The path a configured proxy takes: the SDK's own client, whose response carries no direct body reader.
     import httpx2
 
-    from vzero.providers.base import pump_sse
+    from vzero.providers.sse import pump_sse
 
     body = encode(EVENTS, b"\r\n")
 

@@ -1,4 +1,10 @@
-"""Dependencies shared by both dialects: the runtime, a database session, the authenticated caller."""
+"""Dependencies shared by both dialects: the services, a database session, the authenticated caller.
+
+A route's session ends with the route function, before its response is sent (`scope="function"`): a streamed
+response never holds it. A route that waits for anything (the start queue, a reply) takes no session at all and
+reads through the use cases of `engine/turns.py` instead; `store.db.assert_released` fails any that would wait
+with a connection checked out.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +17,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.access import Principal
 from vzero.crypto import SecretBox
+from vzero.engine.manager import GenerationManager
 from vzero.errors import Unauthorized
+from vzero.hooks import HookDispatcher
+from vzero.preview.service import PreviewService
 from vzero.runtime import Runtime
-from vzero.store.tables import User
+from vzero.services import Services
 from vzero.store.users import DEFAULT_USER_ID, hash_key, keys_equal, user_for_key
 
 _KEY_CACHE_SECONDS = 30.0
 
 
-async def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_runtime(services: ServicesDep) -> Runtime:
+    return services.runtime
+
+
+def get_generations(services: ServicesDep) -> GenerationManager:
+    return services.generations
+
+
+def get_previews(services: ServicesDep) -> PreviewService:
+    return services.previews
+
+
+def get_hooks(services: ServicesDep) -> HookDispatcher:
+    return services.hooks
+
+
+def get_secret_box(services: ServicesDep) -> SecretBox:
+    return services.runtime.secret_box
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def get_secret_box(runtime: RuntimeDep) -> SecretBox:
-    return runtime.secret_box
-
-
+GenerationsDep = Annotated[GenerationManager, Depends(get_generations)]
+PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
+HooksDep = Annotated[HookDispatcher, Depends(get_hooks)]
 BoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 
 
@@ -38,7 +67,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 class Caller(Principal):
@@ -52,23 +81,39 @@ class Caller(Principal):
         object.__setattr__(self, "key_hash", key_hash)
 
 
-async def get_caller(request: Request, runtime: RuntimeDep) -> Caller:
+class KeyCache:
+    """Whose key is whose, remembered for a while so that a request with a known key needs no query."""
+
+    def __init__(self, seconds: float = _KEY_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._users: dict[str, tuple[float, str, str | None]] = {}
+
+    async def caller(self, runtime: Runtime, key: str) -> Caller:
+        digest = hash_key(key)
+        cached = self._users.get(digest)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.seconds:
+            return Caller(cached[1], cached[2], digest)
+        caller = await _lookup(runtime, key, digest)
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[digest] = (now, caller.user_id, caller.team_id)
+        return caller
+
+
+def get_key_cache(request: Request) -> KeyCache:
+    return request.app.state.keys  # type: ignore[no-any-return]
+
+
+async def get_caller(request: Request, runtime: RuntimeDep, keys: Annotated[KeyCache, Depends(get_key_cache)]) -> Caller:
     """Authenticate `Authorization: Bearer <key>` and count the request against the key's limit."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>' (create one with 'vzero keys create --name NAME')")
-    digest = hash_key(key)
-    cache: dict[str, tuple[float, str, str | None]] = runtime.services.setdefault("key_cache", {})
-    cached = cache.get(digest)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < _KEY_CACHE_SECONDS:
-        caller = Caller(cached[1], cached[2], digest)
-    else:
-        caller = await _lookup(runtime, key, digest)
-        cache[digest] = (now, caller.user_id, caller.team_id)
-    runtime.limiter.hit(digest)
+    caller = await keys.caller(runtime, key)
+    runtime.limiter.hit(caller.key_hash)
     return caller
 
 
@@ -77,7 +122,7 @@ async def _lookup(runtime: Runtime, key: str, digest: str) -> Caller:
     if bootstrap and keys_equal(key, bootstrap):
         return Caller(DEFAULT_USER_ID, None, digest)
     async with runtime.db.session() as session:
-        user: User | None = await user_for_key(session, key)
+        user = await user_for_key(session, key)
     if user is None:
         raise Unauthorized("Invalid API key")
     return Caller(user.id, user.team_id, digest)

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vzero.errors import RateLimited, VzeroError
@@ -27,6 +28,7 @@ V1_TYPES = {
     422: "unprocessable_entity_error",
     429: "too_many_requests_error",
     500: "internal_server_error",
+    503: "internal_server_error",
 }
 
 
@@ -142,6 +144,13 @@ def install(app: FastAPI) -> None:
             if message == "There was an error parsing the body":
                 message = "Invalid request: the body is not valid UTF-8 JSON"
         return error_response(request.url.path, status, message)
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed in use for VZERO_DB_POOL_TIMEOUT seconds: a burst, not a fault of the request.
+        log.warning("no database connection free for %s %s: answered 503", request.method, request.url.path)
+        message = "The server is busy: no database connection came free in time; try again shortly"
+        return error_response(request.url.path, 503, message, {"Retry-After": "2"})
 
     @app.exception_handler(UnicodeEncodeError)
     @app.exception_handler(ValidationError)

@@ -1,31 +1,23 @@
-"""What a running generation publishes: deltas for each dialect, usage, and its end."""
+"""What a running generation publishes, in no API's terms: changes of its parts, usage, and its end.
+
+Each API dialect renders these events itself (`api/v1`, `api/v2`). The commonest event by far is a bare `str`, more
+text for whatever part is open: strings are not tracked by the garbage collector, whose passes over the events of
+every reply in memory would otherwise cost more than the rest of a chunk's work.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vzero.core.parts import PartEvent
 from vzero.providers import Usage
-
-
-@dataclass(slots=True)  # not frozen: one per chunk, and a frozen init costs 2.5x (object.__setattr__)
-class Changed:
-    """The message grew: v1 content deltas and v2 parts deltas, each as its JSON (UTF-8 bytes), computed once for
-    every listener.
-
-    JSON, not the delta objects: the log keeps every event of a reply, and bytes are not tracked by the garbage
-    collector, whose passes over a few hundred thousand retained lists and dicts cost more than the JSON encoding.
-    """
-
-    v1: tuple[bytes, ...]
-    v2: tuple[bytes, ...]
-
-
-@dataclass(slots=True)
-class PartsSnapshot(Changed):
-    """The parts so far as one v2 delta, for a v2 listener that joins once they exist; never in the log."""
 
 
 @dataclass(frozen=True, slots=True)
 class UsageChanged:
+    """Tokens of one model call."""
+
     usage: Usage
 
 
@@ -38,9 +30,16 @@ class Ended:
     error: str | None = None
 
 
-# The commonest event by far, more prose or code for v1's content and nothing for v2's parts (nobody follows those):
-# the JSON of the v1 delta itself, not an object holding it. Bytes are not tracked by the garbage collector, which
-# otherwise walks a Changed and its tuple for every chunk of every reply still in memory (pauses of tens of ms).
-V1Delta = bytes
+Event = PartEvent | UsageChanged | Ended
 
-Event = V1Delta | Changed | UsageChanged | Ended
+
+class View(Protocol):
+    """A rendering of one generation that every event passes through as it is published (a dialect's view).
+
+    The generation manager builds one of each kind it was given for every generation; `columns` are stored with the
+    reply's message when it ends.
+    """
+
+    def add(self, event: Event) -> None: ...
+
+    def columns(self) -> dict[str, Any]: ...

@@ -1,7 +1,8 @@
-"""One generation: a provider stream turned into parts, file operations and, at its end, a stored version.
+"""One generation: a model call turned into part events, file operations and, at its end, a stored version.
 
-The hot path (one provider chunk) does: parse, update the two dialect views, append one event to an
-in-memory log and wake the listeners. Nothing touches the database until the generation ends.
+The hot path (one provider chunk) parses the chunk, keeps its text, appends one event to an in-memory log, passes
+it to the views (each API dialect's rendering) and wakes the listeners. Nothing touches the database until the
+generation ends.
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, TypeVar
 
-from vzero.core import jsontext
 from vzero.core.apply import EditApplier
-from vzero.core.content import ContentBuilder
+from vzero.core.apply import Outcome as FileOutcome
 from vzero.core.files import FileSet
 from vzero.core.ids import iso
 from vzero.core.parser import (
@@ -33,14 +33,19 @@ from vzero.core.parser import (
     ThinkingEnd,
     parse_complete,
 )
-from vzero.core.parts import PartsBuilder
-from vzero.engine.events import Changed, Ended, Event, PartsSnapshot, UsageChanged
+from vzero.core.parts import FileChanged, FileEnded, FilesRead, FileStarted, PartEvent, Parts, PartsClosed, PartStarted, ThinkingEnded
+from vzero.engine.calls import ModelCall
+from vzero.engine.events import Ended, Event, UsageChanged, View
 from vzero.engine.prompt import full_file_request
 from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
-from vzero.providers import Finish, GenerationRequest, Provider, StreamEvent, TextChunk, ThinkingChunk, Usage
+from vzero.providers import Finish, GenerationRequest, StreamEvent, TextChunk, ThinkingChunk, Usage
+from vzero.store.db import assert_released
+from vzero.store.generations import StartRows
 
 log = logging.getLogger("vzero.engine")
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +58,9 @@ class Outcome:
     raw: str
     content: str
     parts: list[dict[str, Any]]
-    experimental_content: list[Any]
     files: FileSet
     tally: Tally
+    columns: dict[str, Any]  # what the views keep of the reply (v1's content AST)
 
 
 @dataclass
@@ -67,41 +72,46 @@ class Generation:
     version_id: str
     request: GenerationRequest
     base_files: FileSet
-    provider: Provider
+    model: ModelCall
+    rows: StartRows  # the rows its start wrote, updated to what its end wrote before `Ended` is published
     author_id: str = ""  # who asked: the usage ledger's user
     chat_owner_id: str = ""  # whose chat it is: webhooks are the owner's
     files_read: list[str] = field(default_factory=list)
+    views: tuple[View, ...] = ()
     events: list[Event] = field(default_factory=list)
     done: bool = False
     task: asyncio.Task[None] | None = None
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     _stopping: bool = False
-    parts_deltas: bool = False  # log v2 deltas (set once anyone follows in v2, or from the start for a v2 request)
 
     def __post_init__(self) -> None:
-        self.parts = PartsBuilder()
-        self.content = ContentBuilder()
+        self.parts = Parts()
         self.applier = EditApplier(self.base_files)
         self.raw: list[str] = []
         self.tally = Tally()
         self.finish_reason = "stop"
-        self._thinking_started: float | None = None
-        self._edit_parts: dict[str, int] = {}
-        self._writing: str | None = None
-        self._parts_deltas_from = 0  # the log index from which v2 deltas are logged
+        self._thinking_started = 0.0  # when the open thinking part started (monotonic)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- the log ------------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
         self.events.append(event)
-        # Wake whoever waits; a future is made only for a listener that has caught up (per chunk, an
-        # asyncio.Event per publish cost more than the rest of this method).
+        for view in self.views:
+            view.add(event)
+        # Wake whoever waits; a future is made only for a listener that has caught up.
         if self._waiters:
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+
+    def view(self, kind: type[V]) -> V:
+        """This generation's view of that kind (one the manager was given)."""
+        for view in self.views:
+            if type(view) is kind:
+                return view  # type: ignore[return-value]
+        raise LookupError(f"generation {self.message_id} has no {kind.__name__} view")
 
     def changed_since(self, index: int) -> asyncio.Future[None] | None:
         """None if the log has more than `index` events or the generation has ended; else a future that is done once
@@ -129,29 +139,6 @@ class Generation:
                 return  # ended, and everything it logged was yielded
             await waiter
 
-    def parts_start(self) -> tuple[PartsSnapshot | None, int]:
-        """Where a v2 listener starts: the parts so far as one delta (against the empty array), if any, and the log
-        index of the live events that follow it.
-
-        v2 deltas are logged only once someone listens in that dialect: a growing text part's delta carries the
-        whole old and new text (the official format), so encoding it for every chunk nobody reads would cost time
-        quadratic in the reply's length.
-        """
-        if self.parts_deltas and self._parts_deltas_from == 0:
-            return None, 0  # logged from the first event: replay them all, as they came
-        if not self.parts_deltas:
-            self.parts_deltas, self._parts_deltas_from = True, len(self.events)
-        index = len(self.events)  # taken with the snapshot, in one step: nothing can be published in between
-        parts = self.parts.parts
-        snapshot = PartsSnapshot((), (_json({"_t": "a", **{str(i): [part] for i, part in enumerate(parts)}}),)) if parts else None
-        return snapshot, index
-
-    def _changed(self, v1: list[Any] | None = None, v2: Any = None) -> None:
-        if v2 and not self.parts_deltas:
-            v2 = None
-        if v1 or v2:
-            self.publish(Changed(tuple(map(_json, v1)) if v1 else (), (_json(v2),) if v2 else ()))
-
     # --- running ------------------------------------------------------------------------
 
     def start(self, store: Callable[[Generation, Outcome], Awaitable[None]]) -> None:
@@ -166,6 +153,8 @@ class Generation:
         return True
 
     async def wait(self) -> None:
+        """Until the generation has ended and stored its outcome."""
+        assert_released("a generation's end")
         if self.task is not None:
             await asyncio.shield(self.task)
 
@@ -173,7 +162,7 @@ class Generation:
         status, reason, error = "completed", "stop", None
         try:
             if self.files_read:
-                self._changed(v2=self.parts.file_read(self.files_read, _now()))
+                self._part(FilesRead(tuple(self.files_read), _now()))
             await self._generate()
             reason = self.finish_reason
         except asyncio.CancelledError:
@@ -204,16 +193,15 @@ class Generation:
                 for parsed in parser.feed(event.text):
                     handle(parsed)
             elif isinstance(event, ThinkingChunk):
-                self._thinking(event.text)
+                self._think(event.text)
             elif isinstance(event, Usage):
                 self._usage(event)
             elif isinstance(event, Finish):
                 self.finish_reason = event.reason
 
-        await self.provider.run(self.request, on_event)
+        await self.model.run(self.request, on_event)
         for parsed in parser.close():
             handle(parsed)
-        self._end_native_thinking()
         await self._complete_ambiguous_edits()
 
     def _usage(self, usage: Usage) -> None:
@@ -232,7 +220,7 @@ class Generation:
                 elif isinstance(event, Usage):
                     self._usage(event)
 
-            await self.provider.run(request, collect)
+            await self.model.run(request, collect)
             whole = next((f for f in parse_complete("".join(reply)).files if f.path == path and not f.partial), None)
             if whole is None:
                 self.applier.notes.append(f"The edit of {path} was not applied: it could not be placed and the model did not send the whole file.")
@@ -242,83 +230,76 @@ class Generation:
 
     # --- one parsed event ---------------------------------------------------------------
 
-    def _thinking(self, text: str) -> None:
-        if self._thinking_started is None:
-            self._thinking_started = time.monotonic()
-        parts = self.parts
-        self._changed(v2=parts.extend("thinking", text, self.parts_deltas) if parts.open_kind == "thinking" else parts.thinking(text, _now()))
+    def _part(self, event: PartEvent) -> None:
+        """A change of the parts: applied to this generation's own, then published."""
+        if self.parts.open_kind == "thinking" and not isinstance(event, (ThinkingEnded, str)):
+            self._end_thinking(None)  # native thinking ends where anything else begins
+        self.parts.apply(event)
+        self.publish(event)
 
-    def _end_native_thinking(self) -> None:
-        if self._thinking_started is not None:
-            self._end_thinking("".join(p["text"] for p in self.parts.parts if p["type"] == "thinking"))
+    def _grow(self, text: str) -> None:
+        self.parts.grow(text)
+        self.publish(text)
 
-    def _end_thinking(self, thought: str) -> None:
-        duration = time.monotonic() - (self._thinking_started or time.monotonic())
-        self._thinking_started = None
-        self._changed(self.content.thinking(thought, duration), self.parts.close(_now()))
+    def _think(self, text: str) -> None:
+        if self.parts.writing:
+            return  # native reasoning in the middle of a file's code: the code is what grows, so it is left out
+        if self.parts.open_kind == "thinking":
+            self._grow(text)
+            return
+        self._part(PartStarted("thinking", text, _now()))
+        self._thinking_started = time.monotonic()
+
+    def _end_thinking(self, thought: str | None) -> None:
+        """The open thinking part ends; `thought` is the parser's whole thought (None: the part's own text)."""
+        if self.parts.open_kind != "thinking":
+            return
+        if thought is None:
+            thought = self.parts.parts[-1]["text"]
+        self._part(ThinkingEnded(thought, time.monotonic() - self._thinking_started, _now()))
 
     def _handle(self, event: ParseEvent) -> None:
         # Most events are more text for what is already open: those need no timestamp.
         if isinstance(event, TextDelta):
-            text = event.text
-            parts = self.parts
-            if parts.open_kind == "text" and not self.parts_deltas:
-                grown = self.content.grow("p", text)  # more of the prose under way: nearly every chunk of it
-                if grown is not None:
-                    parts.keep(text)
-                    self.publish(grown)  # a V1Delta
-                    return
-            self._changed(self.content.text(text), parts.extend("text", text, self.parts_deltas) if parts.open_kind == "text" else parts.text(text, _now()))
+            if self.parts.open_kind == "text":
+                self._grow(event.text)
+            else:
+                self._part(PartStarted("text", event.text, _now()))
             return
         if isinstance(event, FileDelta):
-            grown = self.content.grow("Codeblock", event.text)
-            if grown is not None:
-                self.publish(grown)  # a V1Delta: no v2 part grows with a file's text
+            self.publish(event.text)  # the code of the file being written: no part grows with it
             return
         if isinstance(event, ThinkingDelta):
-            self._thinking(event.text)
+            self._think(event.text)
             return
         now = _now()
         if isinstance(event, ThinkingEnd):
             self._end_thinking(event.text)
         elif isinstance(event, FileStart):
-            index, delta = self.parts.file_edit(self.applier.operation_for(event.path), event.path, now, finished=False)
-            self._edit_parts[event.path] = index
-            self._changed(self.content.file_start(event.path, event.lang), delta)
+            self._part(FileStarted(event.path, event.lang, self.applier.operation_for(event.path), now))
         elif isinstance(event, FileEnd):
-            self.content.file_end()
-            outcome = self.applier.write(event.path, event.content, event.partial)
-            index = self._edit_parts.pop(event.path, None)
-            if index is not None:
-                self._changed(v2=self.parts.finish_part(index, now, outcome.operation))
-            if outcome.operation is None and outcome.note:
-                self._changed(self.content.note(outcome.note))
+            written = self.applier.write(event.path, event.content, event.partial)
+            self._part(FileEnded(event.path, written.operation, written.note if written.operation is None else None, now))
         elif isinstance(event, DeleteFile):
-            self._file_operation(self.applier.delete(event.path), event.path, None, now)
+            self._file_changed(self.applier.delete(event.path), event.path, None, now)
         elif isinstance(event, MoveFile):
-            self._file_operation(self.applier.move(event.src, event.dst), event.src, event.dst, now)
+            self._file_changed(self.applier.move(event.src, event.dst), event.src, event.dst, now)
         elif isinstance(event, ParseWarning):
             self.applier.notes.append(event.message)
 
-    def _file_operation(self, outcome: Any, path: str, to_path: str | None, now: str) -> None:
-        if outcome.operation is None:
-            self._changed(self.content.note(outcome.note))
-            return
-        _, delta = self.parts.file_edit(outcome.operation, path, now, to_path=to_path)
-        label = f"Moved {path} to {to_path}" if to_path else f"Deleted {path}"
-        self._changed(self.content.note(label), delta)
+    def _file_changed(self, outcome: FileOutcome, path: str, to_path: str | None, now: str) -> None:
+        self._part(FileChanged(path, to_path, outcome.operation, outcome.note, now))
 
     # --- the end ------------------------------------------------------------------------
 
     def _outcome(self, status: str, reason: str, error: str | None) -> Outcome:
         now = _now()
-        closing = self.parts.close(now)
-        if closing:
-            self._changed(v2=closing)
-        for path, index in list(self._edit_parts.items()):  # a file cut off by a stop or an error
-            self._changed(v2=self.parts.finish_part(index, now))
+        self._end_thinking(None)
+        if self.parts.open_kind is not None:
+            self._part(PartsClosed(now))
+        for path in self.parts.unfinished_files():  # a file cut off by a stop or an error
+            self._part(FileEnded(path, None, None, now))
             self.applier.notes.append(f"{path} was cut off before it was complete and was not written.")
-        self._edit_parts.clear()
         notes = list(self.applier.notes)
         if error:
             notes.append(error)
@@ -328,14 +309,14 @@ class Generation:
             extra = "\n".join(f"- {n}" for n in notes)
             raw = f"{raw}\n\n{extra}" if raw else extra
             content = f"{content}\n\n{extra}" if content else extra
+        columns: dict[str, Any] = {}
+        for view in self.views:
+            columns.update(view.columns())
         return Outcome(
             status=status, finish_reason=reason, error=error, raw=raw, content=content,
-            parts=self.parts.parts, experimental_content=self.content.content, files=self.applier.files, tally=self.tally,
+            parts=self.parts.parts, files=self.applier.files, tally=self.tally, columns=columns,
         )
 
-
-# The wire's JSON: compact UTF-8 bytes (what api/sse.py writes).
-_json = jsontext.dumps
 
 _last_stamp: tuple[int, str] = (0, "")
 

@@ -16,17 +16,29 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from vzero.api.deps import RuntimeDep
 from vzero.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PreviewUnavailable, VzeroError
 from vzero.preview.result import BuildResult
-from vzero.preview.service import MAX_REPORT_BYTES, PreviewService, preview_of
+from vzero.preview.service import MAX_REPORT_BYTES, PreviewService
 from vzero.preview.static import preview_headers, read_asset
 from vzero.store.tables import Deployment
 
 router = APIRouter(include_in_schema=False)
+
+
+def get_previews(request: Request) -> PreviewService:
+    """The server's preview service, which the app puts in its state when it is assembled."""
+    previews: PreviewService | None = getattr(request.app.state, "previews", None)
+    if previews is None:
+        raise PreviewUnavailable("The preview service is not running")
+    return previews
+
+
+PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 
 _ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 SCREENSHOT = "__screenshot.png"
@@ -118,13 +130,11 @@ async def preview_folder(chat_id: str, version_id: str, request: Request) -> Res
 
 
 @router.get("/preview/{chat_id}/{version_id}/{name:path}")
-async def preview_file(chat_id: str, version_id: str, name: str, request: Request, runtime: RuntimeDep) -> Response:
+async def preview_file(chat_id: str, version_id: str, name: str, request: Request, service: PreviewsDep) -> Response:
     """A file of a version's preview: "" is the page; the build happens on first view and is cached by content."""
     if not (_ID.match(chat_id) and _ID.match(version_id)):
         return _page(404, "Preview not found", "There is no preview at this address.")
-    service: PreviewService | None = None
     try:
-        service = preview_of(runtime)
         if name == SCREENSHOT:
             png = await service.screenshot(chat_id, version_id)
             if png is None:
@@ -137,13 +147,13 @@ async def preview_file(chat_id: str, version_id: str, name: str, request: Reques
 
 
 @router.post("/preview/{chat_id}/{version_id}/__errors")
-async def preview_errors(chat_id: str, version_id: str, request: Request, runtime: RuntimeDep) -> Response:
+async def preview_errors(chat_id: str, version_id: str, request: Request, service: PreviewsDep) -> Response:
     """An error the page's overlay reports: recorded on the version (capped, rate-limited)."""
     try:
         if not (_ID.match(chat_id) and _ID.match(version_id)):
             raise NotFound("No preview here to report errors for")
         payload = await _read_report(request)
-        await preview_of(runtime).report(chat_id, version_id, payload)
+        await service.report(chat_id, version_id, payload)
     except VzeroError as exc:
         return _refusal(exc)
     return Response(status_code=204, headers=_headers())
@@ -158,14 +168,13 @@ async def deployment_folder(deployment_id: str, request: Request) -> Response:
 
 
 @router.get("/deployments/{deployment_id}/{name:path}")
-async def deployment_file(deployment_id: str, name: str, request: Request, runtime: RuntimeDep) -> Response:
+async def deployment_file(deployment_id: str, name: str, request: Request, service: PreviewsDep) -> Response:
     """A file of a deployment's frozen build; 404 once the deployment is deleted."""
     if not _ID.match(deployment_id):
         return _page(404, "Deployment not found", "There is no deployment at this address.")
     try:
-        service = preview_of(runtime)
         if name == INSPECTOR:
-            return await _inspector(runtime, deployment_id)
+            return await _inspector(service, deployment_id)
         frozen = await service.deployed(deployment_id)
     except VzeroError as exc:
         return _problem(exc, None)
@@ -176,21 +185,21 @@ async def deployment_file(deployment_id: str, name: str, request: Request, runti
 
 
 @router.post("/deployments/{deployment_id}/__errors")
-async def deployment_errors(deployment_id: str, request: Request, runtime: RuntimeDep) -> Response:
+async def deployment_errors(deployment_id: str, request: Request, service: PreviewsDep) -> Response:
     """An error a deployed page reports: recorded on the deployment (findErrors, findLogs)."""
     try:
         if not _ID.match(deployment_id):
             raise NotFound("No deployment here to report errors for")
         payload = await _read_report(request)
-        await preview_of(runtime).report_deployment(deployment_id, payload)
+        await service.report_deployment(deployment_id, payload)
     except VzeroError as exc:
         return _refusal(exc)
     return Response(status_code=204, headers=_headers())
 
 
-async def _inspector(runtime: Any, deployment_id: str) -> Response:
+async def _inspector(service: PreviewService, deployment_id: str) -> Response:
     """The deployment's status, build log and errors as a page (the DeploymentDetail's inspectorUrl)."""
-    async with runtime.db.session() as session:
+    async with service.runtime.db.session() as session:
         deployment = await session.get(Deployment, deployment_id)
     if deployment is None:
         return _page(404, "Deployment not found", "There is no deployment at this address; it may have been deleted.")

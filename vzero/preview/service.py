@@ -1,6 +1,6 @@
 """PreviewService: builds a version's preview on demand, records its errors, screenshots it and asks for fixes.
 
-Lives in `runtime.services["preview"]`. The preview routes ask it for a version's build; the generation
+One per server (vzero/services.py). The preview routes ask it for a version's build; the generation
 manager tells it when a version completes (`version_completed`), which builds it in the background when
 that is cheap (runtime installed) or needed (auto-fix), records build errors on the version, takes a
 screenshot, and with VZERO_AUTO_FIX=true sends an `auto-fix-with-v0` message with the error to the model.
@@ -20,15 +20,17 @@ from typing import Any
 from sqlalchemy import select
 
 from vzero.core.ids import iso, utcnow
-from vzero.engine.manager import Ask
+from vzero.engine.manager import Ask, GenerationManager
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
 from vzero.preview.builder import PreviewBuilder
 from vzero.preview.result import BuildResult
 from vzero.preview.runtime import ensure_runtime, is_installed
 from vzero.preview.screenshots import capture, find_chromium
 from vzero.runtime import Runtime
+from vzero.preview.frozen import FrozenBuilds, build_errors, build_logs
 from vzero.store import deployments as deployment_store
 from vzero.store.chats import messages_of
+from vzero.store.db import assert_released
 from vzero.store.tables import Chat, Deployment, EnvVar, Message, Version
 from vzero.store.versions import files_of
 
@@ -118,11 +120,12 @@ class _Window:
 class PreviewService:
     """Previews of versions and deployments for one runtime."""
 
-    def __init__(self, runtime: Runtime, builder: PreviewBuilder | None = None) -> None:
+    def __init__(self, runtime: Runtime, builder: PreviewBuilder | None = None, *, generations: GenerationManager | None = None) -> None:
         settings = runtime.settings
         self.runtime = runtime
+        self.generations = generations  # starts automatic fixes (none without it)
         self.builder = builder or PreviewBuilder(settings.data_dir, runtime_dir=settings.preview_runtime_dir)
-        self.frozen = deployment_store.FrozenBuilds(settings.data_dir / "deployments")
+        self.frozen = FrozenBuilds(settings.data_dir / "deployments")
         self.chromium = find_chromium() if settings.screenshots else None
         self.stats: collections.Counter[str] = collections.Counter()  # builds, cache hits, screenshots, auto-fixes
         self._digests: collections.OrderedDict[tuple[str, str], tuple[str, float]] = collections.OrderedDict()
@@ -303,7 +306,7 @@ class PreviewService:
     async def _auto_fix(self, chat_id: str, version_id: str, problem: str) -> bool:
         """Ask the model to fix the chat's latest version, within the budget of fixes per user message."""
         settings = self.runtime.settings
-        manager = self.runtime.services.get("generations")
+        manager = self.generations
         if not settings.auto_fix or settings.auto_fix_attempts <= 0 or manager is None:
             return False
         async with self._fix_lock:
@@ -368,11 +371,25 @@ class PreviewService:
         return found.get(version.screenshot)
 
     # --- deployments -----------------------------------------------------------------------------------------------
-    async def deploy(self, chat_id: str, version_id: str, deployment_id: str) -> BuildResult:
-        """Build a version and freeze it for a deployment (PreviewUnavailable while the runtime is being installed)."""
-        result = await self.version_preview(chat_id, version_id)
-        await asyncio.to_thread(self.frozen.freeze, deployment_id, result, self.runtime_dir)
-        return result
+    async def deploy(self, chat: Chat, version_id: str, *, owner_id: str, project_id: str | None) -> Deployment:
+        """Build a version, freeze the build at a URL of its own and record it (PreviewUnavailable while the runtime
+        is being installed); a failed build still makes a deployment, with its errors."""
+        assert_released("a deployment's build")
+        deployment_id = deployment_store.new_deployment_id()
+        try:
+            result = await self.version_preview(chat.id, version_id)
+            await asyncio.to_thread(self.frozen.freeze, deployment_id, result, self.runtime_dir)
+            async with self.runtime.db.session() as session:
+                deployment = await deployment_store.create_deployment(
+                    session, deployment_id=deployment_id, owner_id=owner_id, chat=chat, version_id=version_id, project_id=project_id,
+                    ok=result.ok, build_key=result.digest or None, logs=build_logs(result, chat_id=chat.id, version_id=version_id),
+                    errors=build_errors(result),
+                )
+                await session.commit()
+        except BaseException:
+            await self.undeploy(deployment_id)
+            raise
+        return deployment
 
     async def deployed(self, deployment_id: str) -> tuple[BuildResult, Path] | None:
         """A deployment's frozen build and the folder holding its vendor snapshot; None once it is deleted."""
@@ -407,12 +424,4 @@ class PreviewService:
         await self.builder.aclose()
 
 
-def preview_of(runtime: Runtime) -> PreviewService:
-    """The runtime's preview service (PreviewUnavailable before startup)."""
-    service = runtime.services.get("preview")
-    if service is None:
-        raise PreviewUnavailable("The preview service is not running")
-    return service  # type: ignore[no-any-return]
-
-
-__all__ = ["MAX_ERRORS", "MAX_REPORT_BYTES", "PreviewService", "clean_report", "preview_of"]
+__all__ = ["MAX_ERRORS", "MAX_REPORT_BYTES", "PreviewService", "clean_report"]

@@ -1,16 +1,24 @@
-"""The provider registry: built-in providers register through `register` exactly as an outside one would."""
+"""The provider registry: built-in providers register through `register` exactly as an outside one would.
+
+An installed package can add a provider without code changes here: a `vzero.providers` entry point naming its
+Provider subclass is registered on import, and its `name` is then a valid VZERO_PROVIDER.
+"""
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from vzero.errors import ProviderNotConfigured
-from vzero.providers.base import (
+from vzero.providers.base import Provider
+from vzero.providers.types import (
     ChatTurn,
+    Emit,
     Finish,
+    FinishReason,
     GenerationRequest,
     ImageInput,
-    Provider,
     StreamEvent,
     TextChunk,
     ThinkingChunk,
@@ -22,7 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChatTurn",
+    "Emit",
     "Finish",
+    "FinishReason",
     "GenerationRequest",
     "ImageInput",
     "Provider",
@@ -36,6 +46,8 @@ __all__ = [
     "registered",
     "resolve_model",
 ]
+
+log = logging.getLogger("vzero.providers")
 
 NOT_CONFIGURED = (
     "No model provider configured - set VZERO_PROVIDER=openai and OPENAI_API_KEY (and OPENAI_BASE_URL for "
@@ -84,12 +96,22 @@ def resolve_model(settings: Settings, v0_model_id: str | None) -> str:
 
 
 def _register_builtins() -> None:
-    """Register the providers that ship with vzero."""
+    """Register the providers that ship with vzero, then those installed packages declare."""
     from vzero.providers.anthropic import AnthropicProvider
     from vzero.providers.openai_compatible import OpenAICompatibleProvider
 
     register(OpenAICompatibleProvider)
     register(AnthropicProvider)
+    for entry in entry_points(group="vzero.providers"):
+        try:
+            found = entry.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the server
+            log.warning("the provider plugin %s could not be loaded: %s", entry.name, exc)
+            continue
+        if isinstance(found, type) and issubclass(found, Provider):
+            register(found)
+        else:
+            log.warning("the provider plugin %s is not a vzero Provider subclass", entry.name)
 
 
 _register_builtins()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -12,20 +11,10 @@ from pydantic import SecretStr, ValidationError, field_validator
 
 from vzero.core import jsontext
 from vzero.errors import ProviderError, ProviderNotConfigured
-from vzero.providers.base import (
-    Finish,
-    FinishReason,
-    GenerationRequest,
-    Provider,
-    Emit,
-    TextChunk,
-    ThinkingChunk,
-    Usage,
-    http_client,
-    is_transient_status,
-    pump_sse,
-    transport_errors,
-)
+from vzero.providers.base import Provider
+from vzero.providers.network import http_client, is_transient_status, transport_errors
+from vzero.providers.sse import pump_sse
+from vzero.providers.types import Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
 
 if TYPE_CHECKING:
     import anthropic
@@ -88,7 +77,7 @@ class AnthropicProvider(Provider):
         self._client = anthropic.AsyncAnthropic(
             api_key=self._key,
             base_url=self.base_url,
-            max_retries=0,  # our own policy in guard_run decides what is retried
+            max_retries=0,  # the engine's policy (engine/calls.py) decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
             http_client=http_client(anthropic),
@@ -103,7 +92,7 @@ class AnthropicProvider(Provider):
             fields = {
                 "api_key": settings.anthropic_api_key,
                 "base_url": settings.anthropic_base_url,
-                **cls.policy_from_settings(settings),
+                **cls.timeouts_from_settings(settings),
             }
             options = cls.Options.model_validate(fields)
         except ValidationError as exc:
@@ -118,12 +107,8 @@ class AnthropicProvider(Provider):
     def warm(self) -> None:
         self._client.messages.with_streaming_response  # noqa: B018 - imports the messages resources and their types
 
-    def run(self, request: GenerationRequest, emit: Emit) -> Awaitable[None]:
-        """Stream one message into `emit` under the retry and timeout policy."""
-        return self.guarded_run(request, lambda forward: self._attempt(request, forward), lambda exc: self._translate(exc, request), emit)
-
-    async def _attempt(self, request: GenerationRequest, emit: Emit) -> None:
-        """One streamed call; raises SDK errors for the guard to translate.
+    async def run(self, request: GenerationRequest, emit: Emit) -> None:
+        """One streamed call; SDK errors are raised as they are, for `translate`.
 
         The SDK sends the request and maps HTTP errors; the events are parsed here from plain JSON, as each arrives
         (see `pump_sse`), because building the SDK's typed event objects costs more CPU than everything else together.
@@ -215,7 +200,7 @@ class AnthropicProvider(Provider):
             params["extra_body"] = {"temperature": request.temperature}
         return params
 
-    def _translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
+    def translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
         """Map an SDK or transport error to ProviderError, naming provider, base URL and model (never the key)."""
         import anthropic
 

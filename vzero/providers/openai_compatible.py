@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -12,20 +11,10 @@ from pydantic import SecretStr, ValidationError, field_validator
 
 from vzero.core import jsontext
 from vzero.errors import ProviderError, ProviderNotConfigured
-from vzero.providers.base import (
-    Finish,
-    FinishReason,
-    GenerationRequest,
-    Provider,
-    Emit,
-    TextChunk,
-    ThinkingChunk,
-    Usage,
-    http_client,
-    pump_sse,
-    is_transient_status,
-    transport_errors,
-)
+from vzero.providers.base import Provider
+from vzero.providers.network import http_client, is_transient_status, transport_errors
+from vzero.providers.sse import pump_sse
+from vzero.providers.types import Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
 
 if TYPE_CHECKING:
     import httpx2
@@ -87,7 +76,7 @@ class OpenAICompatibleProvider(Provider):
         self._client = openai.AsyncOpenAI(
             api_key=self._key or _NO_KEY,
             base_url=options.base_url or OPENAI_BASE_URL,
-            max_retries=0,  # our own policy in guard_run decides what is retried
+            max_retries=0,  # the engine's policy (engine/calls.py) decides what is retried
             # read: the longest silence tolerated between two chunks once the reply has started
             timeout=openai.Timeout(options.timeout, connect=options.connect_timeout, read=options.first_token_timeout),
             http_client=http_client(openai),
@@ -109,7 +98,7 @@ class OpenAICompatibleProvider(Provider):
             fields = {
                 "api_key": settings.openai_api_key,
                 "base_url": settings.openai_base_url,
-                **cls.policy_from_settings(settings),
+                **cls.timeouts_from_settings(settings),
             }
             options = cls.Options.model_validate(fields)
         except ValidationError as exc:
@@ -125,12 +114,8 @@ class OpenAICompatibleProvider(Provider):
 
         openai.AsyncStream[object]  # noqa: B018 - builds the generic alias _send asks for
 
-    def run(self, request: GenerationRequest, emit: Emit) -> Awaitable[None]:
-        """Stream one chat completion into `emit` under the retry and timeout policy."""
-        return self.guarded_run(request, lambda forward: self._attempt(request, forward), lambda exc: self._translate(exc, request), emit)
-
-    async def _attempt(self, request: GenerationRequest, emit: Emit) -> None:
-        """One streamed call; raises SDK errors for the guard to translate.
+    async def run(self, request: GenerationRequest, emit: Emit) -> None:
+        """One streamed call; SDK errors are raised as they are, for `translate`.
 
         The SDK sends the request and maps HTTP errors; the event stream is parsed here from plain JSON, as each event
         arrives (see `pump_sse`), because building the SDK's typed chunk objects costs more CPU than everything else
@@ -205,7 +190,7 @@ class OpenAICompatibleProvider(Provider):
         The SDK builds, signs and sends the request and maps HTTP errors as for `chat.completions.create`; what it
         skips is create()'s walk of the parameters against their typed declarations, which turns a plain JSON body
         into itself: half of the SDK's CPU per request (2.6 of 5.2 M instructions, measured with callgrind), most of
-        it hashing the typing objects of its caches. The body is read here as it arrives (see `_attempt`).
+        it hashing the typing objects of its caches. The body is read here as it arrives (see `run`).
         """
         import openai
 
@@ -238,7 +223,7 @@ class OpenAICompatibleProvider(Provider):
             params["stream_options"] = {"include_usage": True}
         return params
 
-    def _translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
+    def translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
         """Map an SDK or transport error to ProviderError, naming provider, base URL and model (never the key)."""
         import openai
 

@@ -41,20 +41,22 @@ class Page:
         return self.next_cursor is not None
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
+def encode_cursor(value: int, kind: str = "s") -> str:
+    """An opaque cursor: the last sequence number seen (`s`) or the offset of the next page (`o`)."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def decode_cursor(cursor: str | None, kind: str = "s") -> int | None:
+    """The value of a cursor of that kind; InvalidInput for anything else."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("s:"):
+        if not raw.startswith(f"{kind}:") or int(raw[2:]) < 0:
             raise ValueError(raw)
         return int(raw[2:])
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not valid: pass the nextCursor of a previous page") from exc
+        raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from exc
 
 
 async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *, write: bool = False) -> ChatAccess:

@@ -1,7 +1,9 @@
-"""The database: one async engine per app, migrated on open."""
+"""The database: one async engine per app, migrated on open; which task holds which pooled connection."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +21,71 @@ from vzero.store.sqlite_driver import one_trip_creator
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class ConnectionHeld(RuntimeError):
+    """A task was about to wait while holding a pooled connection: a burst larger than the pool would deadlock."""
+
+
+# The pooled connections each task has checked out. A connection may be returned by another task than the one that
+# took it (SQLAlchemy checks connections in from a shielded task), so each checkout records its owner.
+_held: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = weakref.WeakKeyDictionary()
+_OWNER = "vzero_owner"
+
+
+def _checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        record.info[_OWNER] = weakref.ref(task)
+        _held[task] = _held.get(task, 0) + 1
+
+
+def _checked_in(_dbapi: Any, record: Any) -> None:
+    owner = record.info.pop(_OWNER, None)
+    task = owner() if owner is not None else None
+    if task is not None:
+        left = _held.get(task, 0) - 1
+        if left > 0:
+            _held[task] = left
+        else:
+            _held.pop(task, None)
+
+
+def assert_released(waiting_for: str) -> None:
+    """Raise ConnectionHeld if the current task holds a pooled connection; called before it waits for `waiting_for`.
+
+    Every wait that can outlast a request (a queue, a generation, a provider, a client, a fetch) calls this first,
+    so a route that keeps its session's transaction open across one fails in every test that reaches it.
+    """
+    task = asyncio.current_task()
+    if task is not None and _held.get(task):
+        raise ConnectionHeld(
+            f"a pooled database connection is held while waiting for {waiting_for}: end the session's transaction "
+            "(commit, rollback or close) before waiting"
+        )
+
+
 class Database:
     """An async engine and session factory; `open()` applies pending migrations."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 16, max_overflow: int = 16, pool_timeout: float = 10.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # The pools keep as many connections as requests commonly run at once: past `pool_size`, each checkout opens
-        # a connection that is closed again when it comes back (on SQLite a new thread, the file opened and four
-        # PRAGMAs; on PostgreSQL a new backend), which cost more than the request itself under 12 concurrent reads.
-        # JSON columns (a message's parts and content, attachments, metadata) through orjson: the json module took
-        # ~15 us per document and a reply's content is one of them, stored once and read back on every chat read.
+        # a connection that is closed again when it comes back, which costs more than a request's own queries.
+        # JSON columns go through orjson (jsontext), not the json module.
         json_args = {"json_serializer": _json_text, "json_deserializer": jsontext.loads}
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
         if self.is_sqlite:
-            # aiosqlite runs each connection on its own thread; a pool of them keeps
-            # readers concurrent under WAL while SQLite serialises the writers.
-            # Each statement in one trip to the connection's thread instead of three or four (see sqlite_driver).
+            # aiosqlite runs each connection on its own thread; a pool of them keeps readers concurrent under WAL
+            # while SQLite serialises the writers. Each statement goes in one trip to that thread (sqlite_driver).
             self.engine: AsyncEngine = create_async_engine(
-                url, pool_size=16, max_overflow=16, pool_reset_on_return=None, async_creator=one_trip_creator(url, {"timeout": 30}), **json_args
+                url, pool_reset_on_return=None, async_creator=one_trip_creator(url, {"timeout": 30}), **pool, **json_args
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
         else:
-            self.engine = create_async_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True, **json_args)
+            self.engine = create_async_engine(url, pool_pre_ping=True, **pool, **json_args)
+        event.listen(self.engine.sync_engine, "checkout", _checked_out)
+        event.listen(self.engine.sync_engine, "checkin", _checked_in)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Whether `chats.revision` is raised by the database (its triggers exist): what readers may cache depends on it.
         self.revisions_tracked = False
@@ -127,4 +171,4 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-__all__ = ["Database"]
+__all__ = ["ConnectionHeld", "Database", "assert_released"]

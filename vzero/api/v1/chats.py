@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
-from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.deps import CallerDep, GenerationsDep, HooksDep, RuntimeDep, SessionDep
+from vzero.api.params import metadata_filter
 from vzero.api.sse import ARCHIVE_RESPONSE
 from vzero.api.v1 import schemas
 from vzero.api.v1.render import (
@@ -16,22 +17,16 @@ from vzero.api.v1.render import (
     message_summary,
     version_summary,
 )
-from vzero.api.v1.views import (
-    chat_detail_json_view,
-    chat_detail_view,
-    urls_of,
-    version_detail_view,
-)
+from vzero.api.v1.views import V1ViewsDep
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_tarball, to_zip
 from vzero.core.defaults import with_default_files
 from vzero.core.files import normalise_path
 from vzero.core.ids import utcnow
+from vzero.engine import turns
 from vzero.errors import Forbidden, InvalidInput
-from vzero.hooks import emit
-from vzero.imports import import_files_for_init
+from vzero import imports
 from vzero.store import chats as store
-from vzero.store import projects as project_store
 from vzero.store import versions as version_store
 from vzero.store.tables import Message, Version
 
@@ -40,28 +35,15 @@ router = APIRouter(tags=["chats"])
 TrueFalse = Literal["true", "false"]
 
 
-def metadata_filter(request: Request) -> dict[str, str]:
-    """`metadata[key]=value` query parameters (deepObject style)."""
-    found: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key.startswith("metadata[") and key.endswith("]"):
-            found[key[len("metadata[") : -1]] = value
-    return chat_metadata.validate(found) if found else {}
-
-
 @router.post("/chats/init")
-async def init_chat(body: Annotated[schemas.InitChat, Body()], caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    if body.projectId is not None:
-        await project_store.project_for(session, caller, body.projectId, write=True)
-    files = await import_files_for_init(runtime, body)
-    chat = await store.create_chat(
-        session, caller.user_id, privacy=body.chatPrivacy, name=body.name, project_id=body.projectId,
-        metadata=chat_metadata.validate(body.metadata), text="",
+async def init_chat(body: Annotated[schemas.InitChat, Body()], caller: CallerDep, runtime: RuntimeDep, hooks: HooksDep, views: V1ViewsDep) -> dict[str, Any]:
+    await imports.check_project(runtime, caller, body.projectId)
+    files = await imports.import_files_for_init(runtime, body)
+    chat = await imports.import_chat(
+        runtime, hooks, caller, files, privacy=body.chatPrivacy, name=body.name, metadata=chat_metadata.validate(body.metadata),
+        project_id=body.projectId,
     )
-    await store.add_version(session, runtime.blobs, chat, files)
-    await session.commit()
-    emit(runtime, "chat.created", chat.id, owner_id=chat.owner_id)
-    return await chat_detail_view(session, runtime, store.ChatAccess(chat, caller.team_id, True))
+    return await views.read_chat_detail(caller, chat.id)
 
 
 @router.get("/chats")
@@ -69,7 +51,7 @@ async def find_chats(
     request: Request,
     caller: CallerDep,
     runtime: RuntimeDep,
-    session: SessionDep,
+    session: SessionDep, views: V1ViewsDep,
     limit: Annotated[int, Query(ge=1, le=60)] = 60,
     offset: Annotated[int, Query(ge=0)] = 0,
     isFavorite: TrueFalse | None = None,
@@ -82,19 +64,19 @@ async def find_chats(
         session, caller.user_id, limit=limit, offset=offset,
         is_favorite=None if isFavorite is None else isFavorite == "true", metadata=metadata_filter(request),
     )
-    urls = urls_of(runtime)
+    urls = views.urls
     return {"object": "list", "data": [chat_summary(urls, c, await store.latest_version(session, c)) for c in chats]}
 
 
 @router.get("/chats/{chatId}")
-async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep) -> Response:
+async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, views: V1ViewsDep) -> Response:
     # Serialised here, not by FastAPI: the body is cached whole, or splices in the cached JSON of the version's files.
     # No session dependency: a cached body needs one query, which the view runs on a connection of its own.
-    return Response(await chat_detail_json_view(runtime, caller, chatId), media_type="application/json")
+    return Response(await views.chat_detail_json(caller, chatId), media_type="application/json")
 
 
 @router.patch("/chats/{chatId}")
-async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V1ViewsDep) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     chat = access.chat
     given = body.model_fields_set
@@ -108,19 +90,14 @@ async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, 
         chat.meta = chat_metadata.merge(chat.meta or {}, body.metadata)
     chat.updated_at = utcnow()
     await session.commit()
-    emit(runtime, "chat.updated", chat.id, owner_id=chat.owner_id)
-    return await chat_detail_view(session, runtime, access)
+    hooks.emit("chat.updated", chat_id=chat.id, owner_id=chat.owner_id)
+    return await views.chat_detail(session, access)
 
 
 @router.delete("/chats/{chatId}")
-async def delete_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    access = await store.chat_for(session, caller, chatId, write=True)
-    if access.chat.owner_id != caller.user_id:
-        raise Forbidden("Only the owner can delete a chat")
-    await version_store.ensure_idle(session, access.chat)
-    await store.delete_chat(session, access.chat)
-    await session.commit()
-    emit(runtime, "chat.deleted", chatId, owner_id=caller.user_id)
+async def delete_chat(chatId: str, caller: CallerDep, generations: GenerationsDep, hooks: HooksDep) -> dict[str, Any]:
+    await turns.delete_chat(generations, caller, chatId, owner_only=True, stop_running=False)
+    hooks.emit("chat.deleted", chat_id=chatId, owner_id=caller.user_id)
     return {"id": chatId, "object": "chat", "deleted": True}
 
 
@@ -137,14 +114,14 @@ async def favorite_chat(chatId: str, body: schemas.FavoriteChat, caller: CallerD
 
 @router.post("/chats/{chatId}/fork")
 async def fork_chat(
-    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, body: schemas.ForkChat | None = None
+    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V1ViewsDep, body: schemas.ForkChat | None = None
 ) -> dict[str, Any]:
     body = body or schemas.ForkChat()
     access = await store.chat_for(session, caller, chatId)
     fork = await store.fork_chat(session, runtime.blobs, access.chat, caller.user_id, version_id=body.versionId, privacy=body.privacy)
     await session.commit()
-    emit(runtime, "chat.created", fork.id, owner_id=caller.user_id)
-    return await chat_detail_view(session, runtime, store.ChatAccess(fork, caller.team_id, True))
+    hooks.emit("chat.created", chat_id=fork.id, owner_id=caller.user_id)
+    return await views.chat_detail(session, store.ChatAccess(fork, caller.team_id, True))
 
 
 @router.get("/chats/{chatId}/messages")
@@ -152,20 +129,20 @@ async def find_messages(
     chatId: str,
     caller: CallerDep,
     runtime: RuntimeDep,
-    session: SessionDep,
+    session: SessionDep, views: V1ViewsDep,
     limit: Annotated[int, Query(ge=1, le=150)] = 20,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     await store.chat_for(session, caller, chatId)
     page = await store.page_of(session, Message, chatId, limit=limit, cursor=cursor)
-    urls = urls_of(runtime)
+    urls = views.urls
     return {"object": "list", "data": [message_summary(urls, m) for m in page.items], "pagination": _pagination(page)}
 
 
 @router.get("/chats/{chatId}/messages/{messageId}")
-async def get_message(chatId: str, messageId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def get_message(chatId: str, messageId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
     await store.chat_for(session, caller, chatId)
-    return message_detail(urls_of(runtime), await store.message_of(session, chatId, messageId))
+    return message_detail(views.urls, await store.message_of(session, chatId, messageId))
 
 
 @router.get("/chats/{chatId}/versions")
@@ -173,13 +150,13 @@ async def find_versions(
     chatId: str,
     caller: CallerDep,
     runtime: RuntimeDep,
-    session: SessionDep,
+    session: SessionDep, views: V1ViewsDep,
     limit: Annotated[int, Query(ge=1, le=150)] = 20,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     await store.chat_for(session, caller, chatId)
     page = await store.page_of(session, Version, chatId, limit=limit, cursor=cursor)
-    urls = urls_of(runtime)
+    urls = views.urls
     return {
         "object": "list",
         "data": [version_summary(urls, v) for v in page.items],
@@ -190,11 +167,11 @@ async def find_versions(
 
 @router.get("/chats/{chatId}/versions/{versionId}")
 async def get_version(
-    chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, includeDefaultFiles: TrueFalse | None = None
+    chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep, includeDefaultFiles: TrueFalse | None = None
 ) -> dict[str, Any]:
     await store.chat_for(session, caller, chatId)
     version = await store.version_of(session, chatId, versionId)
-    body = await version_detail_view(session, runtime, version)
+    body = await views.version_detail(session, version)
     if includeDefaultFiles == "true":
         files = with_default_files(await version_store.files_of(session, runtime.blobs, version))
         body = {**body, "files": [{"object": "file", "name": f.path, "content": f.text(), "locked": f.locked} for f in files.entries()]}
@@ -203,7 +180,7 @@ async def get_version(
 
 @router.patch("/chats/{chatId}/versions/{versionId}")
 async def update_version(
-    chatId: str, versionId: str, body: schemas.UpdateVersion, caller: CallerDep, runtime: RuntimeDep, session: SessionDep
+    chatId: str, versionId: str, body: schemas.UpdateVersion, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep
 ) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     base = await store.version_of(session, chatId, versionId)
@@ -212,12 +189,12 @@ async def update_version(
         raise InvalidInput("files must name at least one file")
     version = await version_store.edit_files(session, runtime.blobs, access.chat, base, edits, caller.user_id)
     await session.commit()
-    return await version_detail_view(session, runtime, version)
+    return await views.version_detail(session, version)
 
 
 @router.post("/chats/{chatId}/versions/{versionId}/files/delete")
 async def delete_version_files(
-    chatId: str, versionId: str, body: schemas.DeleteVersionFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep
+    chatId: str, versionId: str, body: schemas.DeleteVersionFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep
 ) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     base = await store.version_of(session, chatId, versionId)
@@ -226,16 +203,16 @@ async def delete_version_files(
         raise InvalidInput("filePaths must name at least one file")
     version = await version_store.delete_files(session, runtime.blobs, access.chat, base, paths, caller.user_id)
     await session.commit()
-    return await version_detail_view(session, runtime, version)
+    return await views.version_detail(session, version)
 
 
 @router.post("/chats/{chatId}/versions/{versionId}/restore")
-async def restore_version(chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def restore_version(chatId: str, versionId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     base = await store.version_of(session, chatId, versionId)
     version = await version_store.restore(session, runtime.blobs, access.chat, base, caller.user_id)
     await session.commit()
-    return await version_detail_view(session, runtime, version)
+    return await views.version_detail(session, version)
 
 
 @router.get("/chats/{chatId}/versions/{versionId}/download", response_class=Response, responses=ARCHIVE_RESPONSE)

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from vzero.api.deps import CallerDep, RuntimeDep, SessionDep
+from vzero.api.deps import CallerDep, PreviewsDep, RuntimeDep, SessionDep
 from vzero.api.v1.schemas import Body
 from vzero.core.ids import iso
 from vzero.errors import Conflict, InvalidInput
-from vzero.preview.service import preview_of
 from vzero.store import chats as chat_store
 from vzero.store import deployments as store
 from vzero.store import projects as project_store
@@ -85,32 +84,21 @@ async def find_deployments(
 
 
 @router.post("/deployments")
-async def create_deployment(body: CreateDeployment, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def create_deployment(body: CreateDeployment, caller: CallerDep, runtime: RuntimeDep, previews: PreviewsDep) -> dict[str, Any]:
     """Build the version and freeze the build at its own URL; a failed build still makes a deployment, with its errors."""
-    access = await chat_store.chat_for(session, caller, body.chatId, write=True)
-    version = await chat_store.version_of(session, body.chatId, body.versionId)
-    if version.status == "pending":
-        raise Conflict(f"Version {version.id} is still being generated; deploy it once it has completed")
-    if version.status != "completed":
-        raise InvalidInput(f"Version {version.id} {version.status}; only a completed version can be deployed")
-    project_id = access.chat.project_id
-    if body.projectId is not None:
-        await project_store.project_for(session, caller, body.projectId)
-        if body.projectId != project_id:
-            raise InvalidInput(f"Chat {body.chatId} is not in project {body.projectId}")
-    chat = access.chat
-    await session.commit()  # the build may take a moment: give the connection back meanwhile
-    service = preview_of(runtime)
-    deployment_id = store.new_deployment_id()
-    try:
-        result = await service.deploy(chat.id, version.id, deployment_id)
-        deployment = await store.create_deployment(
-            session, deployment_id=deployment_id, owner_id=caller.user_id, chat=chat, version_id=version.id, project_id=project_id, result=result
-        )
-        await session.commit()
-    except BaseException:
-        await service.undeploy(deployment_id)
-        raise
+    async with runtime.db.session() as session:
+        access = await chat_store.chat_for(session, caller, body.chatId, write=True)
+        version = await chat_store.version_of(session, body.chatId, body.versionId)
+        if version.status == "pending":
+            raise Conflict(f"Version {version.id} is still being generated; deploy it once it has completed")
+        if version.status != "completed":
+            raise InvalidInput(f"Version {version.id} {version.status}; only a completed version can be deployed")
+        project_id = access.chat.project_id
+        if body.projectId is not None:
+            await project_store.project_for(session, caller, body.projectId)
+            if body.projectId != project_id:
+                raise InvalidInput(f"Chat {body.chatId} is not in project {body.projectId}")
+    deployment = await previews.deploy(access.chat, version.id, owner_id=caller.user_id, project_id=project_id)
     return deployment_detail(runtime.settings.base_url, deployment)
 
 
@@ -120,11 +108,11 @@ async def get_deployment(deploymentId: str, caller: CallerDep, runtime: RuntimeD
 
 
 @router.delete("/deployments/{deploymentId}")
-async def delete_deployment(deploymentId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def delete_deployment(deploymentId: str, caller: CallerDep, previews: PreviewsDep, session: SessionDep) -> dict[str, Any]:
     deployment = await store.deployment_for(session, caller, deploymentId, write=True)
     await session.delete(deployment)
     await session.commit()
-    await preview_of(runtime).undeploy(deploymentId)
+    await previews.undeploy(deploymentId)
     return {"id": deploymentId, "object": "deployment", "deleted": True}
 
 

@@ -9,14 +9,13 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
-from vzero.api.v1.render import chat_summary, env_var, project_detail, project_summary
+from vzero.api.v1.render import Urls, chat_summary, env_var, project_detail, project_summary
 from vzero.api.v1.schemas import Body
-from vzero.api.v1.views import urls_of
+from vzero.api.v1.views import V1ViewsDep
 from vzero.core.access import Principal
 from vzero.core.ids import utcnow
 from vzero.crypto import SecretBox
 from vzero.errors import Forbidden, NotFound, NotOffered
-from vzero.runtime import Runtime
 from vzero.store import chats as chat_store
 from vzero.store import projects as store
 from vzero.store.tables import EnvVar, Project
@@ -76,8 +75,7 @@ class DeleteEnvVars(Body):
     environmentVariableIds: list[str] = Field(max_length=1000)
 
 
-async def _detail(session: AsyncSession, runtime: Runtime, caller: Principal, project: Project) -> dict[str, Any]:
-    urls = urls_of(runtime)
+async def _detail(session: AsyncSession, urls: Urls, caller: Principal, project: Project) -> dict[str, Any]:
     chats = await store.readable_chats_of(session, caller, project.id)
     return project_detail(urls, project, [chat_summary(urls, c, await chat_store.latest_version(session, c)) for c in chats])
 
@@ -97,13 +95,13 @@ async def _env_project(session: AsyncSession, caller: Principal, project_id: str
 
 
 @router.get("/projects")
-async def find_projects(caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    urls = urls_of(runtime)
+async def find_projects(caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
+    urls = views.urls
     return {"object": "list", "data": [project_summary(urls, p) for p in await store.list_projects(session, caller)]}
 
 
 @router.post("/projects")
-async def create_project(body: CreateProject, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep) -> dict[str, Any]:
+async def create_project(body: CreateProject, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep, views: V1ViewsDep) -> dict[str, Any]:
     if body.vercelProjectId is not None:
         raise NotOffered("vercelProjectId: linking Vercel projects is not offered by a self-hosted vzero server; leave it out")
     project = await store.create_project(
@@ -112,16 +110,16 @@ async def create_project(body: CreateProject, caller: CallerDep, runtime: Runtim
     if body.environmentVariables:
         await store.create_env_vars(session, box, project, [(v.key, v.value) for v in body.environmentVariables], upsert=False)
     await session.commit()
-    return await _detail(session, runtime, caller, project)
+    return await _detail(session, views.urls, caller, project)
 
 
 @router.get("/projects/{projectId}")
-async def get_project(projectId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    return await _detail(session, runtime, caller, await store.project_for(session, caller, projectId))
+async def get_project(projectId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
+    return await _detail(session, views.urls, caller, await store.project_for(session, caller, projectId))
 
 
 @router.patch("/projects/{projectId}")
-async def update_project(projectId: str, body: UpdateProject, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def update_project(projectId: str, body: UpdateProject, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
     project = await store.project_for(session, caller, projectId, write=True)
     given = body.model_fields_set
     if body.name is not None:
@@ -135,7 +133,7 @@ async def update_project(projectId: str, body: UpdateProject, caller: CallerDep,
         project.privacy = body.privacy
     project.updated_at = utcnow()
     await session.commit()
-    return await _detail(session, runtime, caller, project)
+    return await _detail(session, views.urls, caller, project)
 
 
 @router.delete("/projects/{projectId}")
@@ -157,11 +155,11 @@ async def assign_project(projectId: str, body: AssignProject, caller: CallerDep,
 
 
 @router.get("/chats/{chatId}/project")
-async def get_project_by_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def get_project_by_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, views: V1ViewsDep) -> dict[str, Any]:
     access = await chat_store.chat_for(session, caller, chatId)
     if access.chat.project_id is None:
         raise NotFound(f"Chat {chatId} is not in a project; assign one with POST /v1/projects/{{projectId}}/assign")
-    return await _detail(session, runtime, caller, await store.project_for(session, caller, access.chat.project_id))
+    return await _detail(session, views.urls, caller, await store.project_for(session, caller, access.chat.project_id))
 
 
 @router.get("/projects/{projectId}/env-vars")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.v1.render import (
@@ -24,6 +25,7 @@ from vzero.runtime import Runtime
 from vzero.store.chats import (
     ChatAccess,
     ChatStamp,
+    chat_for,
     chat_reading,
     chat_stamp,
     latest_version,
@@ -133,94 +135,92 @@ def _completed_key(version: Version) -> tuple[str, str] | None:
     return (version.id, version.manifest_hash)
 
 
-def _rendered_cache(runtime: Runtime) -> RenderedVersions:
-    cache: RenderedVersions | None = runtime.services.get("v1_rendered_versions")
-    if cache is None:
-        cache = runtime.services["v1_rendered_versions"] = RenderedVersions()
-    return cache
+class V1Views:
+    """What v1 responses are rendered from, and the caches that spare re-rendering what cannot change."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.urls = Urls(runtime.settings.base_url)
+        self.rendered = RenderedVersions()
+        self.serialised = SerialisedVersions()
+        self.bodies = ChatBodies()  # used only where the database raises `chats.revision` itself
+
+    async def rendered_files(self, session: AsyncSession, version: Version) -> RenderedFiles:
+        """A version's files, rendered; a completed version's are rendered once and kept."""
+        key = _completed_key(version)
+        if key is None:
+            return render_files(await files_of(session, self.runtime.blobs, version))
+        rendered = self.rendered.get(key)
+        if rendered is None:
+            rendered = render_files(await files_of(session, self.runtime.blobs, version))
+            self.rendered.put(key, rendered)
+        return rendered
+
+    async def serialised_files(self, session: AsyncSession, version: Version) -> SerialisedFiles:
+        """A version's file lists as JSON; a completed version's are serialised once and kept."""
+        key = _completed_key(version)
+        if key is None:
+            return serialise_files(await files_of(session, self.runtime.blobs, version))
+        serialised = self.serialised.get(key)
+        if serialised is None:
+            # Reuses rendered files if a version read left them, without keeping a second copy for chat reads.
+            rendered = self.rendered.get(key)
+            serialised = serialise_files(rendered if rendered is not None else await files_of(session, self.runtime.blobs, version))
+            self.serialised.put(key, serialised)
+        return serialised
+
+    async def chat_detail(self, session: AsyncSession, access: ChatAccess) -> dict[str, Any]:
+        chat = access.chat
+        latest = await latest_version(session, chat)
+        files = await self.rendered_files(session, latest) if latest is not None else None
+        messages = await messages_of(session, chat.id)
+        return chat_detail(self.urls, chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
+
+    async def read_chat_detail(self, principal: Principal, chat_id: str) -> dict[str, Any]:
+        """The ChatDetail of a chat the caller may read, in a session of its own."""
+        async with self.runtime.db.session() as session:
+            return await self.chat_detail(session, await chat_for(session, principal, chat_id))
+
+    def started_chat_detail(self, started: Started, writable: bool = True) -> dict[str, Any]:
+        """What `chat_detail` reads the moment a generation has started, rendered from the rows its start wrote
+        instead: its pending version shows the files it starts from."""
+        return chat_detail(
+            self.urls, started.chat, latest=started.version, latest_files=started.generation.base_files, messages=started.messages,
+            writable=writable,
+        )
+
+    async def chat_detail_json(self, principal: Principal, chat_id: str) -> bytes:
+        """The ChatDetail of a chat the caller may read, as JSON bytes (404 otherwise); what `chat_detail` renders.
+
+        A chat showing a completed version is served from `ChatBodies` while its stamp (revision, version shown,
+        permission) is unchanged: one query, which is also the access check, and no session. Otherwise it is read and
+        rendered, in a session of its own.
+        """
+        runtime = self.runtime
+        tracked = runtime.db.revisions_tracked
+        if tracked:
+            stamp = await chat_stamp(runtime.db, principal, chat_id)
+            if stamp.version_status == "completed":
+                body = self.bodies.get(chat_id, stamp)
+                if body is not None:
+                    return body
+        async with runtime.db.session() as session:
+            reading = await chat_reading(session, principal, chat_id)
+            chat, latest, writable = reading.access.chat, reading.latest, reading.access.writable
+            files = await self.serialised_files(session, latest) if latest is not None else None
+            # Read after the chat: at least as new as the revision read with it (a body is never older than its stamp).
+            messages = await message_rows(session, chat.id)
+        body = chat_detail_json(self.urls, chat, latest=latest, latest_files=files, messages=messages, writable=writable)
+        if tracked and latest is not None:
+            self.bodies.put(chat_id, ChatStamp(reading.revision, latest.id, latest.status, writable), body)
+        return body
+
+    async def version_detail(self, session: AsyncSession, version: Version) -> dict[str, Any]:
+        return version_detail(self.urls, version, await self.rendered_files(session, version))
 
 
-async def rendered_files_of(session: AsyncSession, runtime: Runtime, version: Version) -> RenderedFiles:
-    """A version's files, rendered; a completed version's are rendered once and kept."""
-    key = _completed_key(version)
-    if key is None:
-        return render_files(await files_of(session, runtime.blobs, version))
-    cache = _rendered_cache(runtime)
-    rendered = cache.get(key)
-    if rendered is None:
-        rendered = render_files(await files_of(session, runtime.blobs, version))
-        cache.put(key, rendered)
-    return rendered
+def get_v1_views(request: Request) -> V1Views:
+    return request.app.state.v1_views  # type: ignore[no-any-return]
 
 
-async def serialised_files_of(session: AsyncSession, runtime: Runtime, version: Version) -> SerialisedFiles:
-    """A version's file lists as JSON; a completed version's are serialised once and kept."""
-    key = _completed_key(version)
-    if key is None:
-        return serialise_files(await files_of(session, runtime.blobs, version))
-    cache: SerialisedVersions | None = runtime.services.get("v1_serialised_versions")
-    if cache is None:
-        cache = runtime.services["v1_serialised_versions"] = SerialisedVersions()
-    serialised = cache.get(key)
-    if serialised is None:
-        # Reuses rendered files if a version read left them, without keeping a second copy for chat reads.
-        rendered = _rendered_cache(runtime).get(key)
-        serialised = serialise_files(rendered if rendered is not None else await files_of(session, runtime.blobs, version))
-        cache.put(key, serialised)
-    return serialised
-
-
-def urls_of(runtime: Runtime) -> Urls:
-    urls = runtime.services.get("v1_urls")
-    if urls is None:
-        urls = runtime.services["v1_urls"] = Urls(runtime.settings.base_url)
-    return urls  # type: ignore[no-any-return]
-
-
-async def chat_detail_view(session: AsyncSession, runtime: Runtime, access: ChatAccess) -> dict[str, Any]:
-    chat = access.chat
-    latest = await latest_version(session, chat)
-    files = await rendered_files_of(session, runtime, latest) if latest is not None else None
-    messages = await messages_of(session, chat.id)
-    return chat_detail(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
-
-
-def started_chat_detail(runtime: Runtime, started: Started, writable: bool) -> dict[str, Any]:
-    """What `chat_detail_view` reads the moment a generation has started, rendered from the rows its start wrote
-    instead (two queries fewer on every generation): its pending version shows the files it starts from."""
-    generation = started.generation
-    return chat_detail(
-        urls_of(runtime), started.chat, latest=started.version, latest_files=generation.base_files, messages=started.messages, writable=writable
-    )
-
-
-async def chat_detail_json_view(runtime: Runtime, principal: Principal, chat_id: str) -> bytes:
-    """The ChatDetail of a chat the caller may read, as JSON bytes (404 otherwise); what `chat_detail_view` renders.
-
-    A chat showing a completed version is served from `ChatBodies` while its stamp (revision, version shown,
-    permission) is unchanged: one query, which is also the access check, and no session. Otherwise it is read and
-    rendered, in a session of its own.
-    """
-    bodies: ChatBodies | None = runtime.services.get("v1_chat_bodies")
-    if bodies is None and runtime.db.revisions_tracked:
-        bodies = runtime.services["v1_chat_bodies"] = ChatBodies()
-    if bodies is not None:
-        stamp = await chat_stamp(runtime.db, principal, chat_id)
-        if stamp.version_status == "completed":
-            body = bodies.get(chat_id, stamp)
-            if body is not None:
-                return body
-    async with runtime.db.session() as session:
-        reading = await chat_reading(session, principal, chat_id)
-        chat, latest, writable = reading.access.chat, reading.latest, reading.access.writable
-        files = await serialised_files_of(session, runtime, latest) if latest is not None else None
-        # Read after the chat: at least as new as the revision read with it (a body is never older than its stamp).
-        messages = await message_rows(session, chat.id)
-    body = chat_detail_json(urls_of(runtime), chat, latest=latest, latest_files=files, messages=messages, writable=writable)
-    if bodies is not None and latest is not None:
-        bodies.put(chat_id, ChatStamp(reading.revision, latest.id, latest.status, writable), body)
-    return body
-
-
-async def version_detail_view(session: AsyncSession, runtime: Runtime, version: Version) -> dict[str, Any]:
-    return version_detail(urls_of(runtime), version, await rendered_files_of(session, runtime, version))
+V1ViewsDep = Annotated[V1Views, Depends(get_v1_views)]

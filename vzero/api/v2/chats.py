@@ -6,7 +6,6 @@ version recorded as a user message, which is what v1 shows for the same chat.
 
 from __future__ import annotations
 
-import base64
 import time
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -16,17 +15,19 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero import imports
-from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
+from vzero.api.deps import Caller, CallerDep, GenerationsDep, HooksDep, RuntimeDep, SessionDep
+from vzero.api.params import metadata_filter
 from vzero.api.sse import ARCHIVE_RESPONSE
 from vzero.api.v2 import render, schemas
 from vzero.api.v2.preview import TOKEN_SECONDS, preview_token
-from vzero.api.v2.views import manager_of, messages_view
+from vzero.api.v2.views import V2ViewsDep
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_zip
 from vzero.core.files import FileSet, normalise_path
 from vzero.core.ids import iso, utcnow
+from vzero.engine import turns
 from vzero.errors import Conflict, Forbidden, InvalidInput, NotOffered
-from vzero.hooks import emit
+from vzero.hooks import HookDispatcher
 from vzero.runtime import Runtime
 from vzero.store import chats as store
 from vzero.store import versions as version_store
@@ -37,53 +38,29 @@ router = APIRouter(tags=["chats"])
 _SELF_HOSTED = "a self-hosted vzero server does not offer it"
 
 
-def metadata_filter(request: Request) -> dict[str, str]:
-    """`metadata[key]=value` query parameters (deepObject style)."""
-    found = {k[len("metadata[") : -1]: v for k, v in request.query_params.multi_items() if k.startswith("metadata[") and k.endswith("]")}
-    return chat_metadata.validate(found) if found else {}
-
-
-def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("o:") or int(raw[2:]) < 0:
-            raise ValueError(raw)
-        return int(raw[2:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from exc
-
-
-async def _imported_chat(runtime: Runtime, session: AsyncSession, caller: Caller, body: Any, files: FileSet) -> dict[str, Any]:
-    """A chat whose first version holds imported files (no model call, so no usage)."""
-    chat = await store.create_chat(
-        session, caller.user_id, privacy=body.privacy, name=body.title, metadata=chat_metadata.validate(body.metadata), api_version="v2"
+async def _imported_chat(
+    runtime: Runtime, hooks: HookDispatcher, caller: Caller, body: schemas.CreateFromFiles | schemas.CreateFromZip | schemas.CreateFromRepo, files: FileSet
+) -> dict[str, Any]:
+    chat = await imports.import_chat(
+        runtime, hooks, caller, files, privacy=body.privacy, name=body.title, metadata=chat_metadata.validate(body.metadata), api_version="v2",
     )
-    await store.add_version(session, runtime.blobs, chat, files)
-    await session.commit()
-    emit(runtime, "chat.created", chat.id)
     return {"chat": render.chat(chat, True), "usage": render.ZERO_USAGE}
 
 
 @router.post("/chats/from-files")
-async def create_from_files(body: schemas.CreateFromFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def create_from_files(body: schemas.CreateFromFiles, caller: CallerDep, runtime: RuntimeDep, hooks: HooksDep) -> dict[str, Any]:
     files = await imports.inline_files(runtime, [f.model_dump() for f in body.files])
-    return await _imported_chat(runtime, session, caller, body, files)
+    return await _imported_chat(runtime, hooks, caller, body, files)
 
 
 @router.post("/chats/from-zip")
-async def create_from_zip(body: schemas.CreateFromZip, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    return await _imported_chat(runtime, session, caller, body, await imports.from_zip(runtime, body.url))
+async def create_from_zip(body: schemas.CreateFromZip, caller: CallerDep, runtime: RuntimeDep, hooks: HooksDep) -> dict[str, Any]:
+    return await _imported_chat(runtime, hooks, caller, body, await imports.from_zip(runtime, body.url))
 
 
 @router.post("/chats/from-repo")
-async def create_from_repo(body: schemas.CreateFromRepo, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    return await _imported_chat(runtime, session, caller, body, await imports.from_repo(runtime, body.repo.url, body.repo.branch))
+async def create_from_repo(body: schemas.CreateFromRepo, caller: CallerDep, runtime: RuntimeDep, hooks: HooksDep) -> dict[str, Any]:
+    return await _imported_chat(runtime, hooks, caller, body, await imports.from_repo(runtime, body.repo.url, body.repo.branch))
 
 
 @router.get("/chats")
@@ -99,10 +76,10 @@ async def list_chats(
     """The caller's chats, most recently updated first."""
     if vercelProjectId is not None or (authorId is not None and authorId != caller.user_id):
         return {"chats": [], "cursor": None}  # no Vercel projects here, and the list holds only the caller's own chats
-    offset = _decode_offset(cursor)
+    offset = store.decode_cursor(cursor, "o") or 0
     rows = await store.list_chats(session, caller.user_id, limit=limit + 1, offset=offset, metadata=metadata_filter(request))
     more = len(rows) > limit
-    return {"chats": [render.chat(c, True) for c in rows[:limit]], "cursor": _encode_offset(offset + limit) if more else None}
+    return {"chats": [render.chat(c, True) for c in rows[:limit]], "cursor": store.encode_cursor(offset + limit, "o") if more else None}
 
 
 @router.get("/chats/{chatId}")
@@ -112,7 +89,7 @@ async def get_chat(chatId: str, caller: CallerDep, session: SessionDep) -> dict[
 
 
 @router.patch("/chats/{chatId}")
-async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     chat = access.chat
     given = body.model_fields_set
@@ -126,26 +103,15 @@ async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, 
         chat.meta = chat_metadata.merge(chat.meta or {}, body.metadata)
     chat.updated_at = utcnow()
     await session.commit()
-    emit(runtime, "chat.updated", chat.id)
+    hooks.emit("chat.updated", chat_id=chat.id)
     return render.chat(chat, access.writable)
 
 
 @router.delete("/chats/{chatId}")
-async def delete_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def delete_chat(chatId: str, caller: CallerDep, generations: GenerationsDep, hooks: HooksDep) -> dict[str, Any]:
     """Delete a chat the caller may edit; a reply still being generated is stopped first."""
-    access = await store.chat_for(session, caller, chatId, write=True)
-    owner_id = access.chat.owner_id
-    manager = manager_of(runtime)
-    for message in await store.messages_of(session, chatId):
-        if message.status == "running":
-            await manager.stop(message.id)
-    session.expire_all()
-    chat = await session.get(Chat, chatId)
-    if chat is not None:
-        await version_store.ensure_idle(session, chat)
-        await store.delete_chat(session, chat)
-        await session.commit()
-    emit(runtime, "chat.deleted", chatId, owner_id=owner_id)
+    owner_id = await turns.delete_chat(generations, caller, chatId, owner_only=False, stop_running=True)
+    hooks.emit("chat.deleted", chat_id=chatId, owner_id=owner_id)
     return {"chatId": chatId}
 
 
@@ -184,20 +150,20 @@ async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, se
 
 
 @router.patch("/chats/{chatId}/files")
-async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep) -> dict[str, Any]:
     """Write the files with content and delete those with null: a new version, recorded as user messages."""
     access = await store.chat_for(session, caller, chatId, write=True)
     changes = [(normalise_path(change.path), None if change.content is None else change.content.encode()) for change in body.files]
     created = await version_store.change_files(session, runtime.blobs, access.chat, changes, caller.user_id, runtime.settings)
     await session.commit()
     for message in created:
-        emit(runtime, "message.created", chatId, message_id=message.id)
-    emit(runtime, "chat.updated", chatId)
-    return {"messages": await messages_view(runtime, session, access.chat, created)}
+        hooks.emit("message.created", chat_id=chatId, message_id=message.id)
+    hooks.emit("chat.updated", chat_id=chatId)
+    return {"messages": await views.messages(session, access.chat, created)}
 
 
 @router.post("/chats/{chatId}/restore-message")
-async def restore_message(chatId: str, body: schemas.RestoreMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def restore_message(chatId: str, body: schemas.RestoreMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep) -> dict[str, Any]:
     """Make the files a message produced the chat's files again, as a new version."""
     access = await store.chat_for(session, caller, chatId, write=True)
     chat = access.chat
@@ -210,14 +176,14 @@ async def restore_message(chatId: str, body: schemas.RestoreMessage, caller: Cal
     version = await version_store.restore(session, runtime.blobs, chat, base, caller.user_id)
     record = await store.message_of(session, chatId, version.message_id or "")
     await session.commit()
-    emit(runtime, "message.created", chat.id, message_id=record.id)
-    emit(runtime, "chat.updated", chat.id)
-    return {"messages": await messages_view(runtime, session, chat, [record])}
+    hooks.emit("message.created", chat_id=chat.id, message_id=record.id)
+    hooks.emit("chat.updated", chat_id=chat.id)
+    return {"messages": await views.messages(session, chat, [record])}
 
 
 @router.post("/chats/{chatId}/duplicate", status_code=201)
 async def duplicate_chat(
-    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, body: schemas.DuplicateChat | None = None
+    chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, body: schemas.DuplicateChat | None = None
 ) -> dict[str, Any]:
     body = body or schemas.DuplicateChat()
     access = await store.chat_for(session, caller, chatId)
@@ -225,7 +191,7 @@ async def duplicate_chat(
     if body.title is not None:
         copy.name = body.title
     await session.commit()
-    emit(runtime, "chat.created", copy.id)
+    hooks.emit("chat.created", chat_id=copy.id)
     return render.chat(copy, True)
 
 

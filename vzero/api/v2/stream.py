@@ -4,84 +4,114 @@ A message stream (sendStream, resolveStream) opens with the assistant message's 
 again; a chat stream (createStream, resume) opens with the chat and its title and closes with the chat. Between
 them both carry `message.parts.chunk` (a jsondiffpatch delta against the running `parts`, replayed from the
 empty array the opening snapshot shows), `message.usage` (the message's usage so far) and `error`.
+
+Each listener renders the deltas itself, from its own copy of the parts taken when it joins: a growing text's
+delta holds its whole old and new text (the official format), so what a listener that is behind has missed goes
+out as one delta per text, not one per chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from vzero.api.sse import EventStream, frame
-from vzero.api.v2.views import stored_chat, stored_message, tally_usage
-from vzero.engine.events import Changed, Ended, Event, UsageChanged
+from vzero.api.v2 import render
+from vzero.api.v2.views import V2Views
+from vzero.core import jsontext
+from vzero.core.parts import Delta, Parts
+from vzero.engine.events import Ended, Event, UsageChanged
 from vzero.engine.generation import Generation
 from vzero.engine.usage import Tally
-from vzero.runtime import Runtime
+from vzero.store.tables import Chat
 
 
 class _V2Stream(EventStream):
     """What both v2 streams carry between their opening and closing snapshots."""
 
-    def __init__(self, runtime: Runtime, message_id: str | None, generation: Generation | None) -> None:
-        self.runtime = runtime
+    def __init__(self, views: V2Views, message_id: str | None, generation: Generation | None) -> None:
+        self.views = views
         self.message_id = message_id
         self.generation = generation
         self.tally = Tally()
+        self.parts = Parts(deltas=True)
         self._chunk_head = frame({"object": "message.parts.chunk", "id": message_id, "delta": None})[: -len(b"null}\n\n")]
 
-    def render(self, event: Event) -> bytes:
-        if isinstance(event, Changed):
-            # = frame({"object": "message.parts.chunk", "id": ..., "delta": d}), with d already JSON
-            head = self._chunk_head
-            return b"".join(head + d + b"}\n\n" for d in event.v2)
-        if isinstance(event, UsageChanged) and self.generation is not None:
+    def _chunk(self, delta: Delta | None) -> bytes:
+        # = frame({"object": "message.parts.chunk", "id": ..., "delta": delta})
+        return b"" if delta is None else self._chunk_head + jsontext.dumps(delta) + b"}\n\n"
+
+    def attach(self, generation: Generation) -> tuple[bytes, int]:
+        """The parts so far, as one delta against the empty array, then the events that follow."""
+        index = len(generation.events)  # taken with the copy, in one step: nothing can be published in between
+        self.parts = generation.parts.copy(deltas=True)
+        return self._chunk(self.parts.snapshot()), index
+
+    def render(self, generation: Generation, start: int, end: int) -> bytes:
+        events = generation.events
+        if end - start == 1 and type(events[start]) is str:  # nearly every wakeup: one more chunk of text
+            return self._chunk(self.parts.grow(events[start]))  # type: ignore[arg-type]
+        out: list[bytes] = []
+        grown: list[str] = []
+        for index in range(start, end):
+            event = events[index]
+            if type(event) is str:
+                grown.append(event)
+                continue
+            if grown:
+                out.append(self._chunk(self.parts.grow("".join(grown))))
+                grown.clear()
+            out.append(self._other(generation, event))
+        if grown:
+            out.append(self._chunk(self.parts.grow("".join(grown))))
+        return b"".join(out)
+
+    def _other(self, generation: Generation, event: Event) -> bytes:
+        if isinstance(event, UsageChanged):
             self.tally = self.tally.add(event.usage)
-            return frame({"object": "message.usage", "id": self.message_id, "usage": tally_usage(self.runtime, self.generation, self.tally)})
-        if isinstance(event, Ended) and event.status == "failed":
-            return frame({"object": "error", "id": self.message_id, "message": event.error or "The generation failed", "code": "generation_failed"})
-        return b""
+            return frame({"object": "message.usage", "id": self.message_id, "usage": self.views.tally_usage(generation, self.tally)})
+        if isinstance(event, Ended):
+            if event.status == "failed":
+                return frame({"object": "error", "id": self.message_id, "message": event.error or "The generation failed", "code": "generation_failed"})
+            return b""
+        return self._chunk(self.parts.apply(event))
 
-    def start(self, generation: Generation, start: int) -> tuple[Event | None, int]:
-        return generation.parts_start()  # v2 always follows from the start: a snapshot of the parts, then live
-
-    async def final(self) -> bytes:
-        raise NotImplementedError
+    def final_message(self) -> dict[str, Any] | None:
+        """The reply as its end stored it (the generation's rows, updated when it was stored: nothing to read)."""
+        if self.generation is None or not self.generation.done:
+            return None
+        return render.message(self.generation.rows.assistant, restorable=False)
 
     def final_usage(self, message: dict[str, Any] | None) -> bytes:
         """The message's stored usage (every model call, priced once), sent last even if the provider reported none."""
-        if self.generation is None or message is None:
+        if message is None:
             return b""
         return frame({"object": "message.usage", "id": message["id"], "usage": message["usage"]})
-
-    async def body(self, generation: Generation | None, start: int = 0) -> AsyncIterator[bytes]:
-        async for chunk in super().body(generation, start):
-            yield chunk
-        yield await self.final()
 
 
 class MessageStream(_V2Stream):
     """sendStream / resolveStream: message snapshot, deltas, usage, error, closing message snapshot."""
 
-    def __init__(self, runtime: Runtime, snapshot: dict[str, Any], generation: Generation | None) -> None:
-        super().__init__(runtime, snapshot["id"], generation)
+    def __init__(self, views: V2Views, snapshot: dict[str, Any], generation: Generation) -> None:
+        super().__init__(views, snapshot["id"], generation)
         # The deltas replay from the start of the reply, so the opening snapshot shows it empty.
-        self.snapshot = {"object": "message", **snapshot, "parts": [], "content": "", "finishReason": None} if generation else {"object": "message", **snapshot}
+        self.snapshot = {"object": "message", **snapshot, "parts": [], "content": "", "finishReason": None}
 
     def opening(self) -> Iterable[bytes]:
         yield frame(self.snapshot)
 
-    async def final(self) -> bytes:
-        closing = await stored_message(self.runtime, self.snapshot["id"])
-        return self.final_usage(closing) + frame({"object": "message", **(closing or self.snapshot)})
+    async def closing(self) -> bytes:
+        message = self.final_message()
+        return self.final_usage(message) + frame({"object": "message", **(message or self.snapshot)})
 
 
 class ChatStream(_V2Stream):
     """createStream / resume: chat snapshot and title, deltas, usage, error, closing chat snapshot."""
 
     def __init__(
-        self, runtime: Runtime, chat: dict[str, Any], message_id: str | None, generation: Generation | None, *, announce: bool = True
+        self, views: V2Views, chat: dict[str, Any], message_id: str | None, generation: Generation | None, *, announce: bool = True
     ) -> None:
-        super().__init__(runtime, message_id, generation)
+        super().__init__(views, message_id, generation)
         self.chat = chat
         self.announce = announce  # False: a finished chat answers only its closing snapshot
 
@@ -92,7 +122,9 @@ class ChatStream(_V2Stream):
         if self.chat.get("title"):
             yield frame({"object": "chat.title", "id": self.chat["id"], "delta": self.chat["title"]})
 
-    async def final(self) -> bytes:
-        closing = await stored_chat(self.runtime, self.chat["id"], self.chat["writePermission"])
-        message = await stored_message(self.runtime, self.message_id) if self.message_id else None
-        return self.final_usage(message) + frame({"object": "chat", **(closing or self.chat)})
+    async def closing(self) -> bytes:
+        # The chat is read again: it may have been renamed or moved while the reply was written.
+        async with self.views.runtime.db.session() as session:
+            row = await session.get(Chat, self.chat["id"])
+            closing = render.chat(row, self.chat["writePermission"]) if row is not None else self.chat
+        return self.final_usage(self.final_message()) + frame({"object": "chat", **closing})
