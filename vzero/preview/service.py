@@ -187,6 +187,7 @@ class PreviewService:
                 self.stats["cache_hits"] += 1
                 return hit
         version, files, env = await self._load(chat_id, version_id)
+        assert_released("a preview build")
         await self._require_runtime(wait=wait_for_runtime)
         result = await self.builder.build(files, key=chat_id, env=env)
         self.stats["cache_hits" if result.cached else "builds"] += 1
