@@ -1,7 +1,14 @@
 """The server's own overhead on a streamed reply: a client reading the model directly vs. through vzero.
 
-    python bench/bench_stream.py                      # 1, 50, 200 and 500 concurrent streams
-    python bench/bench_stream.py --streams 200 --chunks 300 --interval 0.02
+    python bench/bench_stream.py                      # 3 routes x 1, 50, 200, 500 streams x SQLite and PostgreSQL
+    python bench/bench_stream.py --streams 200 --stores sqlite --routes v2
+    python bench/bench_stream.py --server-repo ../vzero-before   # the same load on another checkout's server
+
+Routes, side by side in one run: `create` (POST /v1/chats, experimental_stream: a new chat per stream), `send`
+(POST /v1/chats/{id}/messages, experimental_stream, on chats made beforehand) and `v2` (POST
+/v2/chats/{id}/messages/stream, likewise). "close" is the time from the model's last chunk (its send stamp) to the
+stream's closing event ([DONE] in v1, the closing message snapshot in v2): what storing the reply and rendering the
+last events cost a client waiting for the end.
 
 A timed fake model (bench/timed_model.py, its own process) stamps every chunk with the time it was sent; the
 client computes each chunk's latency (arrival - send). "added" is the latency through vzero minus the latency
@@ -34,17 +41,26 @@ from pathlib import Path
 
 import httptools
 import httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.server import VzeroServer, free_port  # noqa: E402
 
 STAMP = re.compile(rb"t(\d{9,11}\.\d{6}) ")
+FILES = [{"name": "app/page.tsx", "content": "export default function Page() { return <h1>Hi</h1> }\n"}]
+ROUTES = {
+    # name: (path of a new stream (chat id filled in), body, the closing event's marker)
+    "create": ("/v1/chats", {"message": "stream a reply", "responseMode": "experimental_stream"}, b"data: [DONE]"),
+    "send": ("/v1/chats/{id}/messages", {"message": "stream a reply", "responseMode": "experimental_stream"}, b"data: [DONE]"),
+    "v2": ("/v2/chats/{id}/messages/stream", {"message": "stream a reply"}, b'{"object":"message","'),
+}
 
 
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    closes: list[float] = field(default_factory=list)  # from the last chunk's send stamp to the closing event
     arrivals: list[float] = field(default_factory=list)  # when each chunk of `latencies` arrived
     first_token: list[float] = field(default_factory=list)
     first_arrival: list[float] = field(default_factory=list)  # when each stream's first chunk arrived
@@ -52,17 +68,22 @@ class Run:
     lost: int = 0
     chunks: int = 0
 
-    def record(self, data: bytes, now: float, started: float, seen: int) -> int:
-        """The stamped chunks in `data`, arrived at `now` on a stream opened at `started` that had `seen` so far;
-        returns how many it has seen now."""
+    def record(self, data: bytes, now: float, started: float, seen: int, last: float) -> tuple[int, float]:
+        """The stamped chunks in `data`, arrived at `now` on a stream opened at `started` that had `seen` so far, the
+        newest stamped `last`; returns both updated. Only stamps newer than `last` are new chunks: a v2 delta of a
+        growing text repeats the text so far."""
         for match in STAMP.finditer(data):
+            stamp = float(match.group(1))
+            if stamp <= last:
+                continue
+            last = stamp
             if seen == 0:
                 self.first_token.append(now - started)
                 self.first_arrival.append(now)
             seen += 1
-            self.latencies.append(now - float(match.group(1)))
+            self.latencies.append(now - stamp)
             self.arrivals.append(now)
-        return seen
+        return seen, last
 
     def steady(self) -> list[float]:
         """Latencies of the chunks that arrived once every stream was under way (no stream still starting)."""
@@ -83,7 +104,7 @@ async def read_stream(
     client: httpx.AsyncClient, method: str, url: str, json: dict, expected: int, run: Run, done_marker: bytes, skip_opening: bool = False
 ) -> None:
     started = time.time()
-    seen = 0
+    seen, last = 0, 0.0
     finished = False
     try:
         async with client.stream(method, url, json=json) as response:
@@ -94,16 +115,17 @@ async def read_stream(
             async for data in response.aiter_bytes():
                 now = time.time()
                 if opening is not None:
-                    # The first frame (vzero's `chat` event) may already hold the reply when the server is busy:
+                    # The first frame (vzero's opening snapshot) may already hold the reply when the server is busy:
                     # only the chunks streamed after it count.
                     opening += data
                     end = opening.find(b"\n\n")
                     if end == -1:
                         continue
                     data, opening = opening[end + 2 :], None
-                seen = run.record(data, now, started, seen)
-                if done_marker in data:
+                seen, last = run.record(data, now, started, seen, last)
+                if done_marker in data and not finished:
                     finished = True
+                    run.closes.append(now - last)
     except httpx.HTTPError:
         pass
     run.chunks += seen
@@ -119,9 +141,10 @@ class _SSEClient(asyncio.Protocol):
     def __init__(self, run: Run, done_marker: bytes, skip_opening: bool, started: float, finished: asyncio.Future[bool]) -> None:
         self.run, self.done_marker, self.started, self.finished = run, done_marker, started, finished
         self.parser = httptools.HttpResponseParser(self)
-        self.opening = skip_opening  # vzero's first frame (the `chat` event) may hold the whole reply when the server is busy
+        self.opening = skip_opening  # vzero's first frame (the opening snapshot) may hold the whole reply when the server is busy
         self.tail = b""
         self.seen = 0
+        self.last = 0.0
         self.done = False
         self.status = 0
 
@@ -145,9 +168,10 @@ class _SSEClient(asyncio.Protocol):
             data, self.opening = data[end + 2 :], False
         cut = data.rfind(b"\n") + 1
         data, self.tail = data[:cut], data[cut:]
-        self.seen = self.run.record(data, now, self.started, self.seen)
-        if self.done_marker in data:
+        self.seen, self.last = self.run.record(data, now, self.started, self.seen, self.last)
+        if not self.done and self.done_marker in data:
             self.done = True
+            self.run.closes.append(now - self.last)
 
     def on_message_complete(self) -> None:
         self._end()
@@ -238,17 +262,41 @@ async def direct(model_url: str, streams: int, chunks: int, client: str) -> tupl
     return run, own_cpu() - before
 
 
-async def through_vzero(server: VzeroServer, streams: int, chunks: int, client: str = "raw") -> tuple[Run, ProcessCounters]:
+class Chats:
+    """Chats made beforehand (from files, no model) for the routes that send to an existing chat."""
+
+    def __init__(self, server: VzeroServer) -> None:
+        self.server = server
+        self.ids: list[str] = []
+
+    async def take(self, count: int) -> list[str]:
+        missing = count - len(self.ids)
+        if missing > 0:
+            limits = httpx.Limits(max_connections=64)
+            async with httpx.AsyncClient(base_url=self.server.base_url, headers=self.server.headers, limits=limits, timeout=120) as http:
+                gate = asyncio.Semaphore(32)
+
+                async def one() -> None:
+                    async with gate:
+                        response = await http.post("/v1/chats/init", json={"type": "files", "files": FILES})
+                        response.raise_for_status()
+                        self.ids.append(response.json()["id"])
+
+                await asyncio.gather(*(one() for _ in range(missing)))
+        return self.ids[:count]
+
+
+async def through_vzero(server: VzeroServer, route: str, chats: Chats, streams: int, chunks: int, client: str = "raw") -> tuple[Run, ProcessCounters]:
+    path, body, done = ROUTES[route]
+    paths = [path.format(id=chat_id) for chat_id in await chats.take(streams)] if "{id}" in path else [path] * streams
     run = Run()
     before = ProcessCounters.of(server.pid or 0)
-    body = {"message": "stream a reply", "responseMode": "experimental_stream"}
     if client == "raw":
-        reads = (read_stream_raw(server.base_url, "/v1/chats", server.headers, body, chunks, run, b"data: [DONE]", skip_opening=True) for _ in range(streams))
-        await asyncio.gather(*reads)
+        await asyncio.gather(*(read_stream_raw(server.base_url, p, server.headers, body, chunks, run, done, skip_opening=True) for p in paths))
         return run, ProcessCounters.of(server.pid or 0) - before
     limits = httpx.Limits(max_connections=streams + 8, max_keepalive_connections=streams + 8)
     async with httpx.AsyncClient(base_url=server.base_url, headers=server.headers, limits=limits, timeout=120) as http:
-        await asyncio.gather(*(read_stream(http, "POST", "/v1/chats", body, chunks, run, b"data: [DONE]", skip_opening=True) for _ in range(streams)))
+        await asyncio.gather(*(read_stream(http, "POST", p, body, chunks, run, done, skip_opening=True) for p in paths))
     return run, ProcessCounters.of(server.pid or 0) - before
 
 
@@ -261,27 +309,75 @@ def report(label: str, streams: int, base: Run, via: Run, used: ProcessCounters,
     cpu = used.cpu
     per_k = cpu / max(1, via.chunks) * 1000
     print(
-        f"{label:>6} streams={streams:<4} | direct p50 {pct(base.latencies, 50):7.2f} ms p99 {pct(base.latencies, 99):7.2f} ms"
-        f" ttft p50 {pct(base.first_token, 50):7.1f} ms | vzero p50 {pct(via.latencies, 50):7.2f} ms p99 {pct(via.latencies, 99):7.2f} ms"
+        f"{label:>14} streams={streams:<4} | direct p50 {pct(base.latencies, 50):7.2f} ms p99 {pct(base.latencies, 99):7.2f} ms"
+        f" | vzero p50 {pct(via.latencies, 50):7.2f} ms p99 {pct(via.latencies, 99):7.2f} ms"
         f" ttft p50 {pct(via.first_token, 50):7.1f} ms p99 {pct(via.first_token, 99):7.1f} ms"
         f" | added p50 {added50:6.2f} ms p99 {added99:6.2f} ms (all streams under way: p50 {steady50:6.2f} ms p99 {steady99:6.2f} ms,"
-        f" {len(steady_via)} chunks) | vzero CPU {cpu:6.2f} s = {per_k:.3f} s/1000 chunks"
+        f" {len(steady_via)} chunks) | close p50 {pct(via.closes, 50):6.2f} ms p99 {pct(via.closes, 99):6.2f} ms"
+        f" | vzero CPU {cpu:6.2f} s = {per_k:.3f} s/1000 chunks"
         f" (user {used.user / max(1, via.chunks) * 1000:.3f} + system {used.system / max(1, via.chunks) * 1000:.3f};"
         f" {used.faults / max(1, via.chunks) * 1000:,.0f} page faults/1000 chunks)"
         f" | complete {via.complete}/{streams} lost {via.lost} (direct lost {base.lost})"
-        f" | baseline: a bare client reading the model directly spent {client_cpu / max(1, base.chunks) * 1000:.3f} s/1000 chunks"
-        f" | steal {steal:.0%} (CPU time the hypervisor gave other guests: above a few %, latencies and CPU figures are noise)"
+        f" | bare client reading the model: {client_cpu / max(1, base.chunks) * 1000:.3f} s/1000 chunks"
+        f" | steal {steal:.0%}",
+        flush=True,
     )
+
+
+def _postgres_database(admin_url: str) -> tuple[str, str]:
+    name = f"vzero_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def run_store(args: argparse.Namespace, store: str, model_url: str, levels: list[int], routes: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "VZERO_PROVIDER": "openai", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{model_url}/v1", "VZERO_MODEL": "timed",
+            "VZERO_RATE_LIMIT_PER_MINUTE": "0", "VZERO_DAILY_MESSAGE_LIMIT": "0", "VZERO_SCREENSHOTS": "false",
+        }
+        pg_name = None
+        if store == "postgresql":
+            env["VZERO_DATABASE_URL"], pg_name = _postgres_database(args.postgres)
+        try:
+            with VzeroServer(Path(tmp) / "data", env=env, repo=args.server_repo) as server:
+                chats = Chats(server)
+                for route in routes:
+                    await through_vzero(server, route, chats, 2, args.chunks, args.client)  # warm up imports, pools and caches
+                for streams in levels:
+                    for route in routes:
+                        before = machine_times()
+                        base, client_cpu = await direct(model_url, streams, args.chunks, args.client)
+                        via, used = await through_vzero(server, route, chats, streams, args.chunks, args.client)
+                        report(f"{store[:6]} {route}", streams, base, via, used, client_cpu, steal_share(before, machine_times()))
+        finally:
+            if pg_name is not None:
+                _drop_postgres_database(args.postgres, pg_name)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", default="1,50,200,500", help="comma-separated concurrency levels")
+    parser.add_argument("--routes", default="create,send,v2", help="comma-separated routes: " + ", ".join(ROUTES))
+    parser.add_argument("--stores", default="sqlite,postgresql", help="comma-separated stores: sqlite, postgresql")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="PostgreSQL server whose throwaway database is used")
     parser.add_argument("--chunks", type=int, default=300)
     parser.add_argument("--interval", type=float, default=0.02)
-    parser.add_argument("--database-url", default=None, help="run vzero on this database (default: SQLite in a temp dir)")
+    parser.add_argument("--server-repo", type=Path, default=None, help="run the server from this checkout (default: this one)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="the reading client (default: a minimal asyncio one)")
     args = parser.parse_args()
+    levels = [int(s) for s in args.streams.split(",")]
+    routes = [r for r in args.routes.split(",") if r]
+    unknown = set(routes) - set(ROUTES)
+    if unknown:
+        parser.error(f"unknown routes: {', '.join(sorted(unknown))}")
     model_port = free_port()
     model = subprocess.Popen([sys.executable, str(Path(__file__).with_name("timed_model.py")), "--port", str(model_port), "--chunks", str(args.chunks), "--interval", str(args.interval)])
     model_url = f"http://127.0.0.1:{model_port}"
@@ -292,21 +388,9 @@ async def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {
-                "VZERO_PROVIDER": "openai", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{model_url}/v1", "VZERO_MODEL": "timed",
-                "VZERO_RATE_LIMIT_PER_MINUTE": "0",
-            }
-            if args.database_url:
-                env["VZERO_DATABASE_URL"] = args.database_url
-            with VzeroServer(Path(tmp) / "data", env=env) as server:
-                print(f"{os.cpu_count()} cores shared by the model, vzero and this client; {args.chunks} chunks {args.interval * 1000:.0f} ms apart per stream")
-                await through_vzero(server, 2, args.chunks, args.client)  # warm up imports, pools and caches
-                for streams in (int(s) for s in args.streams.split(",")):
-                    before = machine_times()
-                    base, client_cpu = await direct(model_url, streams, args.chunks, args.client)
-                    via, used = await through_vzero(server, streams, args.chunks, args.client)
-                    report("v1", streams, base, via, used, client_cpu, steal_share(before, machine_times()))
+        print(f"{os.cpu_count()} cores shared by the model, vzero and this client; {args.chunks} chunks {args.interval * 1000:.0f} ms apart per stream", flush=True)
+        for store in args.stores.split(","):
+            await run_store(args, store, model_url, levels, routes)
     finally:
         model.terminate()
         model.wait(10)

@@ -56,8 +56,10 @@ class VzeroServer:
         log_path: Path | None = None,
         log_level: str = "warning",
         startup_timeout: float = 60.0,
+        repo: Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.repo = Path(repo) if repo is not None else REPO_ROOT  # the checkout whose `vzero` the process runs
         self.api_key = api_key
         self.extra_env = dict(env or {})
         self.host = host
@@ -142,7 +144,7 @@ class VzeroServer:
             log.flush()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "vzero.cli", "serve", "--host", self.host, "--port", str(self.port), "--log-level", self.log_level],
-                cwd=REPO_ROOT,
+                cwd=self.repo,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
