@@ -37,23 +37,8 @@ MIN_FILE, MAX_FILE = 1024, 6144
 
 # --- a plausible Next.js app -----------------------------------------------------------------------------------------
 
-_WORDS = (
-    "account activity analytics archive audit avatar badge balance banner billing board bookmark budget calendar campaign "
-    "card cart category channel chart checkout comment contact content coupon customer dashboard deal delivery device "
-    "discount document draft editor event export feed filter folder form gallery goal group history inbox invoice issue "
-    "item label layout lead library list location log member menu message metric milestone note notification order "
-    "overview owner page panel payment plan post preview price product profile project queue quote rating receipt "
-    "record report request review role schedule search section session setting share shipment sidebar signal skill "
-    "snippet source stage status step stock subscription summary supplier survey tab table tag task team template "
-    "ticket timeline token topic transaction trend upload usage user vendor version view wallet widget workflow"
-).split()
-_TW = (
-    "flex grid items-center justify-between gap-2 gap-4 gap-6 p-2 p-4 p-6 px-3 px-4 py-2 py-3 mt-2 mt-4 mb-2 mb-6 "
-    "rounded-md rounded-lg rounded-xl border border-b shadow-sm shadow-md bg-white bg-muted bg-background bg-primary "
-    "text-sm text-xs text-lg text-2xl font-medium font-semibold font-bold text-muted-foreground text-primary "
-    "hover:bg-accent hover:underline w-full h-8 h-10 w-64 max-w-md min-h-screen space-y-2 space-y-4 overflow-hidden "
-    "truncate md:grid-cols-2 lg:grid-cols-3 grid-cols-1 col-span-2 dark:bg-slate-900 transition-colors opacity-70"
-).split()
+_WORDS = ["account", "activity", "analytics", "archive", "audit", "avatar", "badge", "balance", "banner", "billing", "board", "bookmark", "budget", "calendar", "campaign", "card", "cart", "category", "channel", "chart", "checkout", "comment", "contact", "content", "coupon", "customer", "dashboard", "deal", "delivery", "device", "discount", "document", "draft", "editor", "event", "export", "feed", "filter", "folder", "form", "gallery", "goal", "group", "history", "inbox", "invoice", "issue", "item", "label", "layout", "lead", "library", "list", "location", "log", "member", "menu", "message", "metric", "milestone", "note", "notification", "order", "overview", "owner", "page", "panel", "payment", "plan", "post", "preview", "price", "product", "profile", "project", "queue", "quote", "rating", "receipt", "record", "report", "request", "review", "role", "schedule", "search", "section", "session", "setting", "share", "shipment", "sidebar", "signal", "skill", "snippet", "source", "stage", "status", "step", "stock", "subscription", "summary", "supplier", "survey", "tab", "table", "tag", "task", "team", "template", "ticket", "timeline", "token", "topic", "transaction", "trend", "upload", "usage", "user", "vendor", "version", "view", "wallet", "widget", "workflow"]
+_TW = ["flex", "grid", "items-center", "justify-between", "gap-2", "gap-4", "gap-6", "p-2", "p-4", "p-6", "px-3", "px-4", "py-2", "py-3", "mt-2", "mt-4", "mb-2", "mb-6", "rounded-md", "rounded-lg", "rounded-xl", "border", "border-b", "shadow-sm", "shadow-md", "bg-white", "bg-muted", "bg-background", "bg-primary", "text-sm", "text-xs", "text-lg", "text-2xl", "font-medium", "font-semibold", "font-bold", "text-muted-foreground", "text-primary", "hover:bg-accent", "hover:underline", "w-full", "h-8", "h-10", "w-64", "max-w-md", "min-h-screen", "space-y-2", "space-y-4", "overflow-hidden", "truncate", "md:grid-cols-2", "lg:grid-cols-3", "grid-cols-1", "col-span-2", "dark:bg-slate-900", "transition-colors", "opacity-70"]
 _UI = ("Button", "Card", "CardHeader", "CardTitle", "CardContent", "Badge", "Input", "Label", "Separator", "Avatar", "Tabs", "Dialog", "Table", "Select")
 _INITIAL = ("0", "false", '""', "[]", "null")
 _ICONS = ("ArrowRight", "Check", "ChevronDown", "Search", "Plus", "Trash2", "Settings", "User", "Bell", "Calendar", "Filter", "Download")
@@ -178,7 +163,7 @@ def _stylesheet(rng: random.Random) -> str:
         for _ in range(rng.randint(2, 6)):
             prop = rng.choice(("margin", "padding", "gap", "border-radius", "font-size", "line-height", "opacity"))
             lines.append(f"  {prop}: {rng.randint(0, 48)}{rng.choice(('px', 'rem', '%', ''))};")
-        return lines + [f"  color: hsl({rng.randint(0, 360)} {rng.randint(10, 90)}% {rng.randint(10, 90)}%);", "}", ""]
+        return [*lines, f"  color: hsl({rng.randint(0, 360)} {rng.randint(10, 90)}% {rng.randint(10, 90)}%);", "}", ""]
 
     return _fill(rng, ["@tailwind base;", "@tailwind components;", "@tailwind utilities;", ""], chunk)
 

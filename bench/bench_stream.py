@@ -45,7 +45,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.server import VzeroServer, free_port  # noqa: E402
+from tests.server import VzeroServer, free_port
 
 STAMP = re.compile(rb"t(\d{9,11}\.\d{6}) ")
 FILES = [{"name": "app/page.tsx", "content": "export default function Page() { return <h1>Hi</h1> }\n"}]
@@ -90,14 +90,14 @@ class Run:
         if not self.first_arrival:
             return []
         since = max(self.first_arrival)
-        return [latency for latency, at in zip(self.latencies, self.arrivals) if at >= since]
+        return [latency for latency, at in zip(self.latencies, self.arrivals, strict=False) if at >= since]
 
 
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 async def read_stream(
@@ -231,7 +231,7 @@ class ProcessCounters:
 
 def steal_share(before: list[int], after: list[int]) -> float:
     """The share of this machine's CPU time its hypervisor gave to other guests between two /proc/stat readings."""
-    spent = [b - a for a, b in zip(before, after)]
+    spent = [b - a for a, b in zip(before, after, strict=False)]
     return spent[7] / max(1, sum(spent)) if len(spent) > 7 else 0.0
 
 

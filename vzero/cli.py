@@ -25,8 +25,8 @@ def serve(
 
     from vzero.app import create_app
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = Settings(**overrides)
+    settings = Settings()
+    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
     if not settings.api_key:
         key = asyncio.run(_first_key(settings))
         if key:

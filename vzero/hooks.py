@@ -163,7 +163,7 @@ class HookDispatcher:
                     task = asyncio.create_task(self._deliver(delivery), name=f"webhook {delivery.hook_id}")
                     self._deliveries.add(task)
                     task.add_done_callback(self._deliveries.discard)
-            except Exception:  # noqa: BLE001 - one bad event must not stop every later delivery
+            except Exception:
                 log.exception("looking up webhooks for %s failed", emitted.event)
 
     async def _anyone_listening(self, emitted: Emitted) -> bool:
@@ -224,7 +224,7 @@ class HookDispatcher:
                     log.warning("webhook %s for %s gave up after %d attempt(s): %s", delivery.hook_id, delivery.event, number, attempt.error)
                 return
             delay = min(settings.hook_retry_base_seconds * 2 ** (number - 1), settings.hook_retry_max_seconds)
-            await asyncio.sleep(delay * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
+            await asyncio.sleep(delay * random.uniform(0.9, 1.1))
 
     def _record(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)

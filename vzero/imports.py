@@ -14,10 +14,6 @@ from vzero.core.files import FileEntry, FileSet
 from vzero.errors import InvalidInput, PayloadTooLarge, SourceError
 from vzero.hooks import HookDispatcher
 from vzero.runtime import Runtime
-from vzero.store import chats as chat_store
-from vzero.store import projects as project_store
-from vzero.store.db import assert_released
-from vzero.store.tables import Chat
 from vzero.sources import ImportedFile
 from vzero.sources.archives import import_archive
 from vzero.sources.fetch import SafeFetcher
@@ -25,6 +21,10 @@ from vzero.sources.files import import_inline_files
 from vzero.sources.registry import import_registry
 from vzero.sources.repo import import_repo
 from vzero.sources.templates import load_template
+from vzero.store import chats as chat_store
+from vzero.store import projects as project_store
+from vzero.store.db import assert_released
+from vzero.store.tables import Chat
 
 
 def check_limits(runtime: Runtime, files: FileSet) -> FileSet:

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from vzero.config import Settings
 from vzero.app import GENERATION_VIEWS
+from vzero.config import Settings
 from vzero.engine.manager import Ask
 from vzero.errors import VzeroError
 from vzero.services import Services
 from vzero.store import chats as chat_store
-from vzero.store.tables import Version
+from vzero.store.tables import Chat, Message, Version
 from vzero.store.users import DEFAULT_USER_ID
 from vzero.store.versions import files_of
 
 _MARK = {"create": "+", "update": "~", "delete": "-", "rename": ">"}
 
 
-def _render(parts: list[dict], status: str) -> Group:
+def _render(parts: list[dict[str, Any]], status: str) -> Group:
     lines: list[Text] = []
     for part in parts:
         kind = part["type"]
@@ -49,7 +50,7 @@ async def run_chat(settings: Settings, prompt: str, *, chat_id: str | None, out:
         manager.model()  # say what to configure before creating anything
         if chat_id:
             async with runtime.db.session() as session:
-                found = await session.get(chat_store.Chat, chat_id)
+                found = await session.get(Chat, chat_id)
             if found is None:
                 console.print(f"[red]No chat {chat_id} in {settings.data_dir}[/red]")
                 return 1
@@ -65,7 +66,7 @@ async def run_chat(settings: Settings, prompt: str, *, chat_id: str | None, out:
             live.update(_render(generation.parts.parts, ""))
         async with runtime.db.session() as session:
             version = await session.get(Version, started.version.id)
-            message = await session.get(chat_store.Message, started.message_id)
+            message = await session.get(Message, started.message_id)
             assert version is not None and message is not None
             if version.status != "completed":
                 console.print(f"[red]The generation {message.status}: {message.error or message.finish_reason}[/red]")

@@ -74,6 +74,7 @@ class Caller(Principal):
     """The authenticated caller and the hash of the key it used (the rate-limit bucket)."""
 
     __slots__ = ("key_hash",)
+    key_hash: str
 
     def __init__(self, user_id: str, team_id: str | None, key_hash: str) -> None:
         object.__setattr__(self, "user_id", user_id)

@@ -61,10 +61,8 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         message = f"Request body is larger than {self.max_bytes} bytes (the limit is set by VZERO_MAX_REQUEST_BYTES)"
         body: dict[str, object]
-        if scope["path"].startswith("/v2/"):
-            body = {"message": message}
-        else:
-            body = {"error": {"type": "payload_too_large_error", "message": message}}
+        body = {"message": message} if scope["path"].startswith("/v2/") else {"error": {"type": "payload_too_large_error", "message": message}}
         payload = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), (b"connection", b"close")]})
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": payload})

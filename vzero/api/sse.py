@@ -13,7 +13,12 @@ from vzero.engine.generation import Generation
 # For the OpenAPI document: routes that answer with an event stream (always, or in one response mode).
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {"schema": {"description": "one JSON object per data: line"}}}}}
 ARCHIVE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}, "application/gzip": {"schema": {"type": "string", "format": "binary"}}}}
+    200: {
+        "content": {
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            "application/gzip": {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
 }
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 _BATCH = 256  # events sent in one write at most, when a listener is behind

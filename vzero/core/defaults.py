@@ -60,7 +60,10 @@ DEFAULT_FILES: dict[str, str] = {
     "next.config.mjs": "/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  images: { unoptimized: true },\n}\n\nexport default nextConfig\n",
     "postcss.config.mjs": "const config = {\n  plugins: {\n    '@tailwindcss/postcss': {},\n  },\n}\n\nexport default config\n",
     "next-env.d.ts": '/// <reference types="next" />\n/// <reference types="next/image-types/global" />\n',
-    "lib/utils.ts": 'import { clsx, type ClassValue } from "clsx"\nimport { twMerge } from "tailwind-merge"\n\nexport function cn(...inputs: ClassValue[]) {\n  return twMerge(clsx(inputs))\n}\n',
+    "lib/utils.ts": (
+        'import { clsx, type ClassValue } from "clsx"\nimport { twMerge } from "tailwind-merge"\n\n'
+        "export function cn(...inputs: ClassValue[]) {\n  return twMerge(clsx(inputs))\n}\n"
+    ),
     "app/globals.css": '@import "tailwindcss";\n',
 }
 

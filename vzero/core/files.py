@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from vzero.errors import InvalidInput
 
 BINARY_EXTENSIONS = frozenset(
-    ".png .jpg .jpeg .gif .webp .ico .bmp .avif .tiff .woff .woff2 .ttf .otf .eot .mp3 .mp4 .webm .wav .ogg"
-    " .pdf .zip .gz .tgz .wasm .glb .gltf .bin".split()
+    [
+        ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp", ".avif", ".tiff", ".woff", ".woff2", ".ttf", ".otf", ".eot",
+        ".mp3", ".mp4", ".webm", ".wav", ".ogg", ".pdf", ".zip", ".gz", ".tgz", ".wasm", ".glb", ".gltf", ".bin",
+    ]
 )
 
 

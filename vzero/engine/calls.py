@@ -72,7 +72,7 @@ class _ConsumerFailed(Exception):
 class _Attempt:
     """What one attempt has passed on so far."""
 
-    __slots__ = ("started", "output_chars", "usage", "finish", "consumer_error")
+    __slots__ = ("consumer_error", "finish", "output_chars", "started", "usage")
 
     def __init__(self) -> None:
         self.started = False  # a non-empty chunk went to the consumer: a retry would repeat it
@@ -141,7 +141,7 @@ async def guard_run(
                 error = ProviderError(f"{where} timed out: the call took longer than {policy.timeout:g} s", transient=True)
             else:
                 error = ProviderError(f"{where} timed out: no first token within {policy.first_token_timeout:g} s", transient=True)
-        except Exception as exc:  # every SDK and transport error is mapped here, at the boundary
+        except Exception as exc:  # noqa: BLE001 - every SDK and transport error is mapped here, at the boundary
             if state.consumer_error is not None:  # the consumer's error, wrapped by a layer on the way back
                 raise state.consumer_error from None
             if isinstance(exc, ProviderError):

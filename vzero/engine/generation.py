@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from vzero.core.apply import EditApplier
@@ -109,8 +109,8 @@ class Generation:
     def view(self, kind: type[V]) -> V:
         """This generation's view of that kind (one the manager was given)."""
         for view in self.views:
-            if type(view) is kind:
-                return view  # type: ignore[return-value]
+            if isinstance(view, kind):
+                return view
         raise LookupError(f"generation {self.message_id} has no {kind.__name__} view")
 
     def changed_since(self, index: int) -> asyncio.Future[None] | None:
@@ -169,14 +169,14 @@ class Generation:
             status, reason, error = "stopped", "other", "Stopped by the user"
         except ProviderError as exc:
             status, reason, error = "failed", "error", exc.message
-        except Exception as exc:  # noqa: BLE001 - a bug must still end the message as failed, never hang it
+        except Exception as exc:
             log.exception("generation %s failed", self.message_id)
             status, reason, error = "failed", "error", f"Internal error during generation: {exc.__class__.__name__}"
         outcome = self._outcome(status, reason, error)
         try:
             # Storing must finish even if a stop arrives now: shield it from cancellation.
             await asyncio.shield(store(self, outcome))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("storing generation %s failed", self.message_id)
         finally:
             self.done = True
@@ -214,7 +214,7 @@ class Generation:
             request = full_file_request(self.request, "".join(self.raw), path)
             reply: list[str] = []
 
-            def collect(event: StreamEvent) -> None:
+            def collect(event: StreamEvent, reply: list[str] = reply) -> None:
                 if isinstance(event, TextChunk):
                     reply.append(event.text)
                 elif isinstance(event, Usage):
@@ -326,5 +326,5 @@ def _now() -> str:
     global _last_stamp
     ms = time.time_ns() // 1_000_000
     if ms != _last_stamp[0]:
-        _last_stamp = (ms, iso(datetime.fromtimestamp(ms / 1000, timezone.utc)))
+        _last_stamp = (ms, iso(datetime.fromtimestamp(ms / 1000, UTC)))
     return _last_stamp[1]

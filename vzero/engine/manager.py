@@ -237,7 +237,7 @@ class GenerationManager:
             async with self._writes, self.runtime.db.session() as session:
                 await generation_store.mark_failed(session, generation.message_id, generation.version_id, note)
                 await session.commit()
-        except Exception:  # noqa: BLE001 - the restart recovery marks it failed then
+        except Exception:
             log.exception("could not mark generation %s failed", generation.message_id)
 
     async def stop(self, message_id: str) -> bool:

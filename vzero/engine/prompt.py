@@ -81,7 +81,10 @@ def files_section(files: FileSet, budget: int) -> tuple[str, list[str]]:
         lang = entry.path.rsplit(".", 1)[-1] if "." in entry.path else ""
         blocks.append(f'```{lang} file="{entry.path}"\n{text}\n```')
     omitted = len(visible) - len(shown)
-    note = f"\n\n{omitted} file(s) are not shown to stay within the context budget; ask for them by name only if needed, and do not rewrite them blindly." if omitted else ""
+    note = (
+        f"\n\n{omitted} file(s) are not shown to stay within the context budget; ask for them by name only if needed, "
+        "and do not rewrite them blindly."
+    ) if omitted else ""
     return f"All files of the project:\n{listing}\n\nCurrent contents:\n\n" + "\n\n".join(blocks) + note, shown
 
 

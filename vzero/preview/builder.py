@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Never decoded as text: sent to the bundler as bytes (it inlines them as data: URLs when imported).
 _BINARY_EXTS = frozenset(
-    ".png .jpg .jpeg .gif .webp .avif .ico .bmp .woff .woff2 .ttf .otf .eot .mp3 .mp4 .webm .wav .ogg .pdf .zip".split()
+    [".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".bmp", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".webm", ".wav", ".ogg", ".pdf", ".zip"]
 )
 # Names the page itself uses: a public/ file of the same name does not replace them.
 _RESERVED = frozenset({"index.html", "app.js", "app.css", "app.js.map", "__errors"})

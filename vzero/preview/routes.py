@@ -13,10 +13,8 @@ import hashlib
 import html
 import json
 import re
-from datetime import datetime, timezone
-from typing import Any
-
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -205,7 +203,7 @@ async def _inspector(service: PreviewService, deployment_id: str) -> Response:
         return _page(404, "Deployment not found", "There is no deployment at this address; it may have been deleted.")
     rows = []
     for entry in deployment.logs or []:
-        moment = datetime.fromtimestamp(float(entry.get("t", 0)), timezone.utc).strftime("%H:%M:%S")
+        moment = datetime.fromtimestamp(float(entry.get("t", 0)), UTC).strftime("%H:%M:%S")
         colour = {"error": "#b91c1c", "warning": "#a16207"}.get(str(entry.get("level")), "#333")
         rows.append(f'<div style="color:{colour}"><span style="color:#888">{moment}</span> {html.escape(str(entry.get("text", "")))}</div>')
     errors = "".join(f"<li>{html.escape(_error_line(e))}</li>" for e in deployment.errors or []) or "<li>none</li>"

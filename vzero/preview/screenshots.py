@@ -61,7 +61,7 @@ class _OneBuild(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _OneBuild
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         name = self.path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
         hit = read_asset(self.server.result, self.server.runtime_dir, name)
         self.send_response(200 if hit is not None else 404)
@@ -73,13 +73,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = min(int(self.headers.get("Content-Length") or 0), 65536)
         self.rfile.read(length)
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -23,11 +23,11 @@ from vzero.core.ids import iso, utcnow
 from vzero.engine.manager import Ask, GenerationManager
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
 from vzero.preview.builder import PreviewBuilder
+from vzero.preview.frozen import FrozenBuilds, build_errors, build_logs
 from vzero.preview.result import BuildResult
 from vzero.preview.runtime import ensure_runtime, is_installed
 from vzero.preview.screenshots import capture, find_chromium
 from vzero.runtime import Runtime
-from vzero.preview.frozen import FrozenBuilds, build_errors, build_logs
 from vzero.store import deployments as deployment_store
 from vzero.store.chats import messages_of
 from vzero.store.db import assert_released

@@ -94,10 +94,10 @@ class Provider(ABC):
             return self._connection_error(where, exc)
         return ProviderError(f"{where}: unexpected {type(exc).__name__}: {self._redact(str(exc))}")
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - a hook: providers without connections need none
         """Release connections; the provider is not used afterwards."""
 
-    def warm(self) -> None:
+    def warm(self) -> None:  # noqa: B027 - a hook: most SDKs load nothing late
         """Load now what the SDK would load lazily on the first call (a server's startup, not its first request)."""
 
     def describe(self, request: GenerationRequest) -> str:
@@ -136,7 +136,10 @@ async def events_of(run: Callable[[Emit], Awaitable[None]]) -> AsyncIterator[Str
         if wake and not wake[0].done():
             wake[0].set_result(None)
 
-    task = loop.create_task(run(emit))
+    async def running() -> None:
+        await run(emit)
+
+    task = loop.create_task(running())
 
     def ended(_: asyncio.Task[None]) -> None:
         if wake and not wake[0].done():

@@ -112,7 +112,7 @@ class OpenAICompatibleProvider(Provider):
     def warm(self) -> None:
         import openai
 
-        openai.AsyncStream[object]  # noqa: B018 - builds the generic alias _send asks for
+        openai.AsyncStream[object]
 
     async def run(self, request: GenerationRequest, emit: Emit) -> None:
         """One streamed call; SDK errors are raised as they are, for `translate`.

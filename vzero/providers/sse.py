@@ -7,6 +7,7 @@ from typing import Any
 
 from vzero.providers.network import body_reader
 
+
 class SSEDecoder:
     """Server-sent events decoded incrementally from the raw bytes of a response body.
 
@@ -15,7 +16,7 @@ class SSEDecoder:
     Lines may end in LF, CRLF or CR (the SSE grammar allows all three), split anywhere across reads.
     """
 
-    __slots__ = ("_tail", "_event", "_data")
+    __slots__ = ("_data", "_event", "_tail")
 
     def __init__(self) -> None:
         self._tail = b""
@@ -86,10 +87,7 @@ async def pump_sse(response: Any, on_event: Callable[[str, str], bool | None]) -
     decoder = SSEDecoder()
 
     def on_bytes(chunk: bytes) -> bool:
-        for name, data in decoder.feed(chunk):
-            if on_event(name, data):
-                return True
-        return False
+        return any(on_event(name, data) for name, data in decoder.feed(chunk))
 
     body = body_reader(response)
     if body is not None:

@@ -71,7 +71,7 @@ class _Connection(asyncio.Protocol):
         self.complete = False
         self.keep_alive = False
         self.until_eof = False  # a body delimited by the end of the connection (no length, not chunked)
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.body: deque[bytes] = deque()
         # Set while a reader pumps the body (`ResponseBody.pump`): each piece goes to it from on_body, none is queued.
         self.push: Callable[[bytes], bool] | None = None
@@ -147,7 +147,7 @@ class _Connection(asyncio.Protocol):
 
     # --- for the transport and the body --------------------------------------------------
 
-    def _fail(self, error: Exception) -> None:
+    def _fail(self, error: BaseException) -> None:
         self.error = error
         self._wake()
 
@@ -260,7 +260,7 @@ class ResponseBody(httpx2.AsyncByteStream):
             raise connection.error
         return False
 
-    async def __aiter__(self):  # type: ignore[no-untyped-def, override]
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
         while chunk := await self.read():
             yield chunk
 

@@ -39,7 +39,7 @@ async def import_inline_files(
     if len(specs) > settings.max_files:
         raise PayloadTooLarge(f"The request has {len(specs)} files; the limit is {settings.max_files} (VZERO_MAX_FILES)")
     paths = [safe_relative_path(spec.name) for spec in specs]
-    for spec, path in zip(specs, paths):
+    for spec, path in zip(specs, paths, strict=False):
         if (spec.content is None) == (spec.url is None):
             raise InvalidInput(f"The file {path} needs exactly one of `content` and `url`")
     gate = asyncio.Semaphore(MAX_PARALLEL_FETCHES)
@@ -54,8 +54,8 @@ async def import_inline_files(
         async with gate:
             return (await fetcher.fetch(spec.url, max_bytes=per_file)).body
 
-    contents = await asyncio.gather(*(content_of(spec, path) for spec, path in zip(specs, paths)))
-    imported = [ImportedFile(path, body, spec.locked) for spec, path, body in zip(specs, paths, contents)]
+    contents = await asyncio.gather(*(content_of(spec, path) for spec, path in zip(specs, paths, strict=False)))
+    imported = [ImportedFile(path, body, spec.locked) for spec, path, body in zip(specs, paths, contents, strict=False)]
     return select_files(imported, settings)
 
 

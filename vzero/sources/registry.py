@@ -53,8 +53,8 @@ class RegistryItem(BaseModel):
     type: str | None = None
     files: list[RegistryFile] = Field(default_factory=list)
     dependencies: list[str] = Field(default_factory=list)
-    devDependencies: list[str] = Field(default_factory=list)  # noqa: N815 - the registry's own spelling
-    registryDependencies: list[str] = Field(default_factory=list)  # noqa: N815
+    devDependencies: list[str] = Field(default_factory=list)
+    registryDependencies: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

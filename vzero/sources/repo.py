@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -310,7 +311,5 @@ def _disk_usage(root: Path) -> int:
 def _kill_group(process: asyncio.subprocess.Process) -> None:
     if process.returncode is not None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

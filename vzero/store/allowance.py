@@ -31,7 +31,7 @@ async def credits_since(session: AsyncSession, user_id: str, since: datetime) ->
     return float((await session.execute(query)).scalar_one())
 
 
-def prompts_query(user_id: Any, since: Any) -> Select[tuple[int]]:
+def prompts_query(user_id: Any, since: Any) -> Select[int]:
     """SELECT the count of `user_id`'s prompts since `since` (searches ix_messages_author_created); either may be a
     bindparam, for a statement built once."""
     return select(func.count()).select_from(Message).where(

@@ -79,7 +79,7 @@ def _dumps(value: object) -> bytes:
 class _Manifest:
     """A resolved manifest: path -> (content hash, locked), and how many deltas it took. Never modified once built."""
 
-    __slots__ = ("entries", "depth")
+    __slots__ = ("depth", "entries")
 
     def __init__(self, entries: dict[str, tuple[str, bool]], depth: int) -> None:
         self.entries = entries
@@ -109,6 +109,10 @@ class BlobStore:
         self._manifests: OrderedDict[str, _Manifest] = OrderedDict()
         self._manifest_entries = 0
         self._manifest_limit = manifest_cache_entries
+
+    def _remember_all(self, blobs: dict[str, bytes]) -> None:
+        for digest, content in blobs.items():
+            self._remember(digest, content)
 
     def _remember(self, digest: str, content: bytes) -> None:
         if digest in self._cache or len(content) > self._cache_limit // 8:
@@ -142,7 +146,7 @@ class BlobStore:
                 insert = pg_insert if dialect == "postgresql" else sqlite_insert
                 # Two writers may store the same content at once: the second insert is a no-op.
                 await session.execute(insert(Blob).on_conflict_do_nothing(index_elements=["hash"]), rows)
-            _after_commit(session, lambda: [self._remember(digest, content) for digest, content in new.items()])
+            _after_commit(session, lambda: self._remember_all(new))
         return digests
 
     def _remember_manifest(self, digest: str, manifest: _Manifest) -> None:
@@ -214,7 +218,7 @@ class BlobStore:
         """
         entries = files.entries()
         digests = await self.put_many(session, (f.content for f in entries))
-        rows = [(f.path, digest, 1 if f.locked else 0) for f, digest in zip(entries, digests)]
+        rows = [(f.path, digest, 1 if f.locked else 0) for f, digest in zip(entries, digests, strict=False)]
         full = _dumps(rows)
         data = full
         resolved: _Manifest | None = None

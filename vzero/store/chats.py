@@ -6,7 +6,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -349,7 +349,7 @@ async def page_of(
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(model.seq < after)
-    rows = list((await session.execute(query.order_by(model.seq.desc()).limit(limit + 1))).scalars())
+    rows = cast(list[Message | Version], list((await session.execute(query.order_by(model.seq.desc()).limit(limit + 1))).scalars()))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(rows[-1].seq) if more and rows else None)
@@ -403,7 +403,9 @@ async def fork_chat(
         if cut is not None:
             messages = [m for m in messages if m.seq <= cut]
     versions = list(
-        (await session.execute(select(Version).where(Version.chat_id == source.id, Version.seq <= base.seq, Version.status == "completed").order_by(Version.seq))).scalars()
+        (await session.execute(
+            select(Version).where(Version.chat_id == source.id, Version.seq <= base.seq, Version.status == "completed").order_by(Version.seq)
+        )).scalars()
     )
     message_ids = {m.id: new_id() for m in messages}
     version_ids = {v.id: new_id() for v in versions}

@@ -89,7 +89,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Whether `chats.revision` is raised by the database (its triggers exist): what readers may cache depends on it.
         self.revisions_tracked = False
-        self._compiled: dict[Select[Any], Compiled] = {}
+        self._compiled: dict[Select[*tuple[Any, ...]], Compiled] = {}
 
     async def open(self) -> None:
         """Create the database if needed and bring its schema up to date."""
@@ -105,7 +105,7 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
-    async def first_row(self, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:
+    async def first_row(self, statement: Select[*tuple[Any, ...]], params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a SELECT of plain string and integer columns, run by the driver itself, outside any session.
 
         For the hottest reads: SQLAlchemy's execution layer costs more than such a query, and on SQLite each step of
@@ -116,17 +116,17 @@ class Database:
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = statement.compile(dialect=self.engine.dialect)
-        values = compiled.construct_params(params)
+        values: dict[str, Any] = dict(compiled.construct_params(params) or {})
         driver = self.engine.dialect.driver
         async with self.engine.connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
             if driver == "aiosqlite":
-                raw = (await connection.get_raw_connection()).driver_connection
-                rows = await raw.execute_fetchall(compiled.string, tuple(values[name] for name in compiled.positiontup or ()))
-                return rows[0] if rows else None  # type: ignore[no-any-return]
+                names = getattr(compiled, "positiontup", None) or ()
+                rows = await raw.execute_fetchall(compiled.string, tuple(values[name] for name in names))
+                return tuple(rows[0]) if rows else None
             if driver == "psycopg":
                 from psycopg.pq import TransactionStatus
 
-                raw = (await connection.get_raw_connection()).driver_connection
                 # In autocommit the query goes alone: no BEGIN before it and no ROLLBACK when the connection goes back
                 # to the pool (two round trips of four, with the pool's ping). One statement reads one snapshot anyway.
                 idle = raw.info.transaction_status == TransactionStatus.IDLE
@@ -134,11 +134,13 @@ class Database:
                     await raw.set_autocommit(True)
                 try:
                     cursor = await raw.execute(compiled.string, values)
-                    return await cursor.fetchone()
+                    row = await cursor.fetchone()
+                    return tuple(row) if row is not None else None
                 finally:
                     if idle:
                         await raw.set_autocommit(False)
-            return (await connection.execute(statement, params)).first()  # any other driver: through SQLAlchemy
+            first = (await connection.execute(statement, params)).first()  # any other driver: through SQLAlchemy
+            return tuple(first) if first is not None else None
 
 
 def _json_text(value: Any) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Table, bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -123,7 +123,7 @@ async def insert_start(
             setattr(chat, key, value)
         await connection.execute(_INSERT_CHAT, new_row(chat))
     else:
-        await connection.execute(update(Chat.__table__).where(Chat.__table__.c.id == chat.id).values(changed))
+        await connection.execute(update(_CHATS).where(_CHATS.c.id == chat.id).values(changed))
         for key, value in changed.items():
             set_committed_value(chat, key, value)
     await connection.execute(_INSERT_MESSAGE, [new_row(user), new_row(assistant)])
@@ -187,27 +187,30 @@ async def fail_interrupted(session: AsyncSession) -> int:
     return len(rows)
 
 
-def _update_by_key(table: Any, *columns: str) -> Any:
+_CHATS, _MESSAGES, _VERSIONS = cast(Table, Chat.__table__), cast(Table, Message.__table__), cast(Table, Version.__table__)
+
+
+def _update_by_key(table: Table, *columns: str) -> Any:
     """UPDATE table SET columns... WHERE id = :key, built once: executed with a dict of the column values and `key`."""
     return update(table).where(table.c.id == bindparam("key")).values({name: bindparam(name) for name in columns})
 
 
 _FINISH_MESSAGE = _update_by_key(
-    Message.__table__, "status", "finish_reason", "error", "content", "raw", "parts", "experimental_content", "input_tokens",
+    _MESSAGES, "status", "finish_reason", "error", "content", "raw", "parts", "experimental_content", "input_tokens",
     "output_tokens", "cache_read_tokens", "cache_write_tokens", "credits", "updated_at",
 )
-_FINISH_VERSION = _update_by_key(Version.__table__, "status", "manifest_hash", "updated_at")
-_CHAT_LATEST = _update_by_key(Chat.__table__, "latest_version_id", "updated_at")
-_CHAT_TOUCHED = _update_by_key(Chat.__table__, "updated_at")
-_USAGE_EVENT = insert(UsageEvent.__table__)
-_INSERT_CHAT = insert(Chat.__table__)
-_INSERT_MESSAGE = insert(Message.__table__)
-_INSERT_VERSION = insert(Version.__table__)
+_FINISH_VERSION = _update_by_key(_VERSIONS, "status", "manifest_hash", "updated_at")
+_CHAT_LATEST = _update_by_key(_CHATS, "latest_version_id", "updated_at")
+_CHAT_TOUCHED = _update_by_key(_CHATS, "updated_at")
+_USAGE_EVENT = insert(cast(Table, UsageEvent.__table__))
+_INSERT_CHAT = insert(_CHATS)
+_INSERT_MESSAGE = insert(_MESSAGES)
+_INSERT_VERSION = insert(_VERSIONS)
 
 
 def _state_query(of_chat: bool, count_prompts: bool) -> Any:
     """What `_chat_state` asks, built once per shape (a statement built per call is walked again for its cache key)."""
-    chat_id = bindparam("chat_id")
+    chat_id: Any = bindparam("chat_id")
     today: Any = prompts_query(bindparam("author_id"), bindparam("since")).scalar_subquery() if count_prompts else literal(0)
     if not of_chat:
         return select(today)

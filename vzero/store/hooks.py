@@ -75,7 +75,9 @@ def _events(events: Sequence[str]) -> list[str]:
 async def create_hook(session: AsyncSession, owner_id: str, *, name: str, url: str, events: Sequence[str], chat_id: str | None) -> Hook:
     """A new hook; `url` must already be checked with `outbound_url`, and the chat's access by the caller."""
     now = utcnow()
-    hook = Hook(id=new_id(), owner_id=owner_id, name=name, url=url, events=_events(events), chat_id=chat_id, secret=new_secret(), created_at=now, updated_at=now)
+    hook = Hook(
+        id=new_id(), owner_id=owner_id, name=name, url=url, events=_events(events), chat_id=chat_id, secret=new_secret(), created_at=now, updated_at=now,
+    )
     session.add(hook)
     await session.flush()
     _changed()
@@ -131,8 +133,9 @@ async def hooks_for_event(session: AsyncSession, owner_id: str, chat_id: str | N
     for hook, hook_team in rows:
         if event not in (hook.events or []):
             continue
-        if hook.chat_id is not None and hook.owner_id != owner_id:
-            if chat_row is None or not can_read(Principal(hook.owner_id, hook_team), chat_row[0].owner_id, chat_row[1], chat_row[0].privacy):
-                continue
+        # A hook on one chat of someone else's fires only while its owner may still read that chat.
+        foreign = hook.chat_id is not None and hook.owner_id != owner_id
+        if foreign and (chat_row is None or not can_read(Principal(hook.owner_id, hook_team), chat_row[0].owner_id, chat_row[1], chat_row[0].privacy)):
+            continue
         found.append(hook)
     return found

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 class _Outcome:
     """What one statement left behind, read on the event loop's side."""
 
-    __slots__ = ("description", "rowcount", "lastrowid", "rows")
+    __slots__ = ("description", "lastrowid", "rowcount", "rows")
 
     def __init__(self, cursor: sqlite3.Cursor, rows: list[Any]) -> None:
         self.description = cursor.description
@@ -62,7 +62,7 @@ def _executemany(connection: OneTripConnection, sql: str, parameters: Iterable[A
 class OneTripCursor:
     """The cursor SQLAlchemy's aiosqlite adapter drives: `execute` and `executemany` make the only trips."""
 
-    __slots__ = ("_connection", "_rows", "description", "rowcount", "lastrowid", "arraysize")
+    __slots__ = ("_connection", "_rows", "arraysize", "description", "lastrowid", "rowcount")
 
     def __init__(self, connection: OneTripConnection) -> None:
         self._connection = connection
@@ -90,10 +90,10 @@ class OneTripCursor:
         return self
 
     async def execute(self, sql: str, parameters: Any = None) -> OneTripCursor:
-        return self._keep(await self._connection._execute(_execute, self._connection, sql, parameters))
+        return self._keep(await self._connection._execute(_execute, self._connection, sql, parameters))  # type: ignore[no-untyped-call]
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneTripCursor:
-        return self._keep(await self._connection._execute(_executemany, self._connection, sql, parameters))
+        return self._keep(await self._connection._execute(_executemany, self._connection, sql, parameters))  # type: ignore[no-untyped-call]
 
     async def fetchone(self) -> Any:
         return self._rows.pop(0) if self._rows else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
@@ -15,7 +15,7 @@ from vzero.store import revisions
 class Base(DeclarativeBase):
     """Declarative base of every vzero table."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
 
 
 def new_row(obj: Base) -> dict[str, Any]:
@@ -33,9 +33,9 @@ def new_row(obj: Base) -> dict[str, Any]:
             if default is None:
                 value = None
             elif default.is_callable:
-                value = default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps a callable to take a context
+                value = default.arg(None)  # SQLAlchemy wraps a callable to take a context
             else:
-                value = default.arg  # type: ignore[attr-defined]
+                value = default.arg
             setattr(obj, prop.key, value)
         row[column.key] = value
     return row

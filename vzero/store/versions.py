@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vzero.core.files import FileSet
 from vzero.config import Settings
+from vzero.core.files import FileSet
 from vzero.errors import Conflict, InvalidInput, PayloadTooLarge
 from vzero.store.blobs import BlobStore
 from vzero.store.chats import add_message, add_version

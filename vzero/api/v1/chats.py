@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
+from vzero import imports
 from vzero.api.deps import CallerDep, GenerationsDep, HooksDep, RuntimeDep, SessionDep
 from vzero.api.params import metadata_filter
 from vzero.api.sse import ARCHIVE_RESPONSE
@@ -25,7 +26,6 @@ from vzero.core.files import normalise_path
 from vzero.core.ids import utcnow
 from vzero.engine import turns
 from vzero.errors import Forbidden, InvalidInput
-from vzero import imports
 from vzero.store import chats as store
 from vzero.store import versions as version_store
 from vzero.store.tables import Message, Version
@@ -76,7 +76,9 @@ async def get_chat(chatId: str, caller: CallerDep, runtime: RuntimeDep, views: V
 
 
 @router.patch("/chats/{chatId}")
-async def update_chat(chatId: str, body: schemas.UpdateChat, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V1ViewsDep) -> dict[str, Any]:
+async def update_chat(
+    chatId: str, body: schemas.UpdateChat, caller: CallerDep, session: SessionDep, hooks: HooksDep, views: V1ViewsDep
+) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     chat = access.chat
     given = body.model_fields_set
@@ -231,7 +233,8 @@ async def download_version(
     if includeDefaultFiles == "true":
         files = with_default_files(files)
     if format == "tarball":
-        return Response(to_tarball(files), media_type="application/gzip", headers={"Content-Disposition": f'attachment; filename="{chatId}-{versionId}.tar.gz"'})
+        disposition = f'attachment; filename="{chatId}-{versionId}.tar.gz"'
+        return Response(to_tarball(files), media_type="application/gzip", headers={"Content-Disposition": disposition})
     return Response(to_zip(files), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{chatId}-{versionId}.zip"'})
 
 

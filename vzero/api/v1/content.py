@@ -110,7 +110,7 @@ class V1Content:
     gets its `experimental_content` (`columns`) whoever listens, and a listener can join at any point.
     """
 
-    __slots__ = ("builder", "frames", "_thinking")
+    __slots__ = ("_thinking", "builder", "frames")
 
     def __init__(self) -> None:
         self.builder = ContentBuilder()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -49,7 +49,7 @@ def _log(deployment_id: str, entry: dict[str, Any]) -> dict[str, Any]:
         "id": str(entry["id"]),
         "object": "deployment_log",
         "deploymentId": deployment_id,
-        "createdAt": iso(datetime.fromtimestamp(float(entry["t"]), timezone.utc)),
+        "createdAt": iso(datetime.fromtimestamp(float(entry["t"]), UTC)),
         "text": str(entry.get("text", "")),
         "type": "stderr" if entry.get("type") == "stderr" else "stdout",
         "level": entry.get("level") if entry.get("level") in ("error", "warning", "info") else "info",

@@ -80,7 +80,7 @@ async def get_scopes(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
 async def find_rate_limits(caller: CallerDep, runtime: RuntimeDep, session: SessionDep, scope: str | None = None) -> dict[str, Any]:
     """The per-key request limit of the current minute (this request included) and the daily message limit."""
     _check_scope(caller, scope)
-    state = runtime.limiter.state(caller.key_hash)  # type: ignore[attr-defined]  # a slot mypy cannot see
+    state = runtime.limiter.state(caller.key_hash)
     daily = await _daily(session, runtime, caller)
     return {
         "limit": state.limit,

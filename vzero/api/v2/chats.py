@@ -7,7 +7,7 @@ version recorded as a user message, which is what v1 shows for the same chat.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -126,7 +126,7 @@ async def get_preview(chatId: str, caller: CallerDep, runtime: RuntimeDep, sessi
     return JSONResponse({
         "url": f"{runtime.settings.base_url}/preview/{chatId}/{version_id}/",
         "token": preview_token(runtime.secret_box, chatId, version_id, expires),
-        "expiresAt": iso(datetime.fromtimestamp(expires, timezone.utc)),
+        "expiresAt": iso(datetime.fromtimestamp(expires, UTC)),
     })
 
 
@@ -150,7 +150,9 @@ async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, se
 
 
 @router.patch("/chats/{chatId}/files")
-async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep) -> dict[str, Any]:
+async def update_files(
+    chatId: str, body: schemas.UpdateFiles, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep
+) -> dict[str, Any]:
     """Write the files with content and delete those with null: a new version, recorded as user messages."""
     access = await store.chat_for(session, caller, chatId, write=True)
     changes = [(normalise_path(change.path), None if change.content is None else change.content.encode()) for change in body.files]
@@ -163,7 +165,9 @@ async def update_files(chatId: str, body: schemas.UpdateFiles, caller: CallerDep
 
 
 @router.post("/chats/{chatId}/restore-message")
-async def restore_message(chatId: str, body: schemas.RestoreMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep) -> dict[str, Any]:
+async def restore_message(
+    chatId: str, body: schemas.RestoreMessage, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, hooks: HooksDep, views: V2ViewsDep
+) -> dict[str, Any]:
     """Make the files a message produced the chat's files again, as a new version."""
     access = await store.chat_for(session, caller, chatId, write=True)
     chat = access.chat

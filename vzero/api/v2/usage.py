@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -46,7 +46,7 @@ def _scope(caller: Caller, user_id: str | None) -> dict[str, Any]:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 async def _events(session: AsyncSession, user_id: str, since: datetime, until: datetime) -> list[UsageEvent]:
@@ -92,7 +92,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def _event(runtime: Runtime, event: UsageEvent, cost: dict[str, Any] | None) -> dict[str, Any]:
     if not cost:  # the message is gone: price its tokens at today's rates
-        cost = credits(Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens), rates_for(event.model or "", runtime.settings.credit_rates))
+        tally = Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens)
+        cost = credits(tally, rates_for(event.model or "", runtime.settings.credit_rates))
     tokens = {
         "input": event.input_tokens, "output": event.output_tokens, "cacheRead": event.cache_read_tokens, "cacheWrite": event.cache_write_tokens,
         "total": event.input_tokens + event.output_tokens + event.cache_read_tokens + event.cache_write_tokens,
@@ -179,7 +180,8 @@ async def get_activity(
     since, until = _range(start, end)
     events = await _events(session, caller.user_id, since, until)
     chat_ids = {e.chat_id for e in events if e.chat_id}
-    rows = (await session.execute(select(Chat, Project).outerjoin(Project, Project.id == Chat.project_id).where(Chat.id.in_(chat_ids)))).all() if chat_ids else []
+    query = select(Chat, Project).outerjoin(Project, Project.id == Chat.project_id).where(Chat.id.in_(chat_ids))
+    rows = (await session.execute(query)).all() if chat_ids else []
     found = {chat.id: (chat, project) for chat, project in rows}
     total = _Activity()
     per_chat: defaultdict[str, _Activity] = defaultdict(_Activity)
