@@ -10,11 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from vzero.config import Settings
+from vzero.core.files import safe_path
 from vzero.errors import InvalidInput, PayloadTooLarge, SourceError, UnsafeSource
 from vzero.sources import ImportedFile, is_binary, lock_all
 from vzero.sources.fetch import SafeFetcher
 from vzero.sources.files import InlineFile, import_inline_files
-from vzero.sources.filters import FileBudget, in_model_context, is_ignored, safe_relative_path, select_files
+from vzero.sources.filters import FileBudget, in_model_context, is_ignored, select_files
 
 
 @pytest.mark.parametrize(
@@ -28,8 +29,8 @@ from vzero.sources.filters import FileBudget, in_model_context, is_ignored, safe
         ("über/straße.ts", "über/straße.ts"),
     ],
 )
-def test_safe_relative_path_accepts_and_normalises(name: str, expected: str) -> None:
-    assert safe_relative_path(name) == expected
+def test_safe_path_accepts_and_normalises(name: str, expected: str) -> None:
+    assert safe_path(name) == expected
 
 
 @pytest.mark.parametrize(
@@ -55,9 +56,9 @@ def test_safe_relative_path_accepts_and_normalises(name: str, expected: str) -> 
         "x" * 1025,
     ],
 )
-def test_safe_relative_path_refuses_escapes_and_tricks(name: str) -> None:
+def test_safe_path_refuses_escapes_and_tricks(name: str) -> None:
     with pytest.raises(UnsafeSource):
-        safe_relative_path(name)
+        safe_path(name)
 
 
 @pytest.mark.parametrize(

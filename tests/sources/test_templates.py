@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from vzero.core.files import safe_path
 from vzero.errors import InvalidInput
-from vzero.sources.filters import safe_relative_path
 from vzero.sources.templates import DEFAULT_TEMPLATE, list_templates, load_template
 
 
@@ -23,7 +23,7 @@ def test_starter_has_the_expected_files() -> None:
         "components/ui/input.tsx", "lib/utils.ts", "package.json", "tsconfig.json", "postcss.config.mjs", ".gitignore",
     } <= set(files)
     for path in files:
-        assert safe_relative_path(path) == path
+        assert safe_path(path) == path
     assert not any(f.locked for f in load_template("nextjs-starter"))
 
 

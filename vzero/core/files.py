@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from vzero.errors import InvalidInput
+from vzero.errors import UnsafeSource
 
 BINARY_EXTENSIONS = frozenset(
     [
@@ -50,21 +51,38 @@ def is_binary(path: str, content: bytes) -> bool:
     return False
 
 
-def normalise_path(name: str) -> str:
-    """A safe relative POSIX path, or InvalidInput: no absolute paths, no `..`, no empty segments."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("file name must be a non-empty string")
-    if "\x00" in name or len(name) > 1024:
-        raise InvalidInput(f"file name {name[:80]!r} is not acceptable")
-    path = name.replace("\\", "/").strip()
-    while path.startswith("./"):
-        path = path[2:]
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
-        raise InvalidInput(f"file name {name!r} must be relative")
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise InvalidInput(f"file name {name!r} has an empty, '.' or '..' segment")
-    return path
+MAX_PATH_CHARS = 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def safe_path(name: str) -> str:
+    """A file's path inside a project, as a normalised relative POSIX path; UnsafeSource for anything that could
+    escape the project or confuse a tool (absolute, a drive, `..`, empty or `.` segments, control characters).
+
+    The one rule for every path that comes from outside: API bodies, archives, repositories, registries, templates.
+    """
+    if not isinstance(name, str) or not name:
+        raise UnsafeSource("A file name is empty")
+    shown = repr(name[:120])
+    if len(name) > MAX_PATH_CHARS:
+        raise UnsafeSource(f"File name {shown}... is longer than {MAX_PATH_CHARS} characters")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise UnsafeSource(f"File name {shown} contains a control character (NUL, newline, ...)")
+    # Windows tools write backslashes as separators; treat them as such so `..\\x` is seen as `../x`.
+    path = name.replace("\\", "/")
+    if path.startswith("/"):
+        raise UnsafeSource(f"File name {shown} is absolute; only relative paths are accepted")
+    if _DRIVE.match(path):
+        raise UnsafeSource(f"File name {shown} starts with a drive letter; only relative paths are accepted")
+    segments = path.split("/")
+    while len(segments) > 1 and segments[0] == ".":
+        segments.pop(0)
+    for segment in segments:
+        if segment == "..":
+            raise UnsafeSource(f"File name {shown} climbs out of the project with '..'")
+        if segment in ("", "."):
+            raise UnsafeSource(f"File name {shown} has an empty or '.' segment")
+    return "/".join(segments)
 
 
 class FileSet(Mapping[str, FileEntry]):

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import IO, cast
 
 from vzero.config import Settings
+from vzero.core.files import safe_path
 from vzero.errors import PayloadTooLarge, SourceError
 from vzero.sources._types import ImportedFile, human_bytes
 from vzero.sources.fetch import SafeFetcher
-from vzero.sources.filters import IGNORED_DIRS, IGNORED_FILES, FileBudget, is_ignored, safe_relative_path
+from vzero.sources.filters import IGNORED_DIRS, IGNORED_FILES, FileBudget, is_ignored
 
 _CHUNK = 64 * 1024
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
@@ -61,7 +62,7 @@ def extract_zip(data: bytes | Path, settings: Settings) -> list[ImportedFile]:
                 wanted = []
                 for info in infos:
                     if _is_zip_regular_file(info):
-                        wanted.append((safe_relative_path(info.filename), info))
+                        wanted.append((safe_path(info.filename), info))
                 chosen = _choose([path for path, _ in wanted])
                 total = 0
                 read: list[tuple[str, bytes]] = []
@@ -106,7 +107,7 @@ def extract_tar(data: bytes | Path, settings: Settings) -> list[ImportedFile]:
                             raise _too_many_members(settings)
                         if not member.isreg():
                             continue  # directories, links, devices, fifos: never materialised
-                        path = safe_relative_path(member.name)
+                        path = safe_path(member.name)
                         if _is_ignored_anywhere(path):
                             continue
                         if member.size > member_limit:

@@ -12,10 +12,11 @@ from urllib.parse import unquote_to_bytes
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vzero.config import Settings
+from vzero.core.files import safe_path
 from vzero.errors import InvalidInput, PayloadTooLarge
 from vzero.sources._types import ImportedFile, human_bytes
 from vzero.sources.fetch import SafeFetcher
-from vzero.sources.filters import safe_relative_path, select_files
+from vzero.sources.filters import select_files
 
 MAX_PARALLEL_FETCHES = 4
 
@@ -38,7 +39,7 @@ async def import_inline_files(
     specs = [_coerce(item, index) for index, item in enumerate(files)]
     if len(specs) > settings.max_files:
         raise PayloadTooLarge(f"The request has {len(specs)} files; the limit is {settings.max_files} (VZERO_MAX_FILES)")
-    paths = [safe_relative_path(spec.name) for spec in specs]
+    paths = [safe_path(spec.name) for spec in specs]
     for spec, path in zip(specs, paths, strict=False):
         if (spec.content is None) == (spec.url is None):
             raise InvalidInput(f"The file {path} needs exactly one of `content` and `url`")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from vzero.config import Settings
-from vzero.errors import PayloadTooLarge, SourceError, UnsafeSource
+from vzero.core.files import safe_path
+from vzero.errors import PayloadTooLarge, SourceError
 from vzero.sources._types import ImportedFile, human_bytes
-
-MAX_PATH_CHARS = 1024
 
 # Dropped at import wherever they appear: version control, installed packages, caches, OS litter.
 IGNORED_DIRS = frozenset(
@@ -25,33 +23,6 @@ LOCK_FILES = frozenset(
     {"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lockb", "bun.lock"}
 )
 _GENERATED_SUFFIXES = (".map", ".min.js", ".min.css")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def safe_relative_path(name: str) -> str:
-    """A normalised relative POSIX path, or UnsafeSource for anything that could escape or confuse."""
-    if not isinstance(name, str) or not name:
-        raise UnsafeSource("A file name is empty")
-    shown = repr(name[:120])
-    if len(name) > MAX_PATH_CHARS:
-        raise UnsafeSource(f"File name {shown}... is longer than {MAX_PATH_CHARS} characters")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
-        raise UnsafeSource(f"File name {shown} contains a control character (NUL, newline, ...)")
-    # Windows tools write backslashes as separators; treat them as such so `..\\x` is seen as `../x`.
-    path = name.replace("\\", "/")
-    if path.startswith("/"):
-        raise UnsafeSource(f"File name {shown} is absolute; only relative paths are accepted")
-    if _DRIVE.match(path):
-        raise UnsafeSource(f"File name {shown} starts with a drive letter; only relative paths are accepted")
-    segments = path.split("/")
-    while len(segments) > 1 and segments[0] == ".":
-        segments.pop(0)
-    for segment in segments:
-        if segment == "..":
-            raise UnsafeSource(f"File name {shown} climbs out of the project with '..'")
-        if segment in ("", "."):
-            raise UnsafeSource(f"File name {shown} has an empty or '.' segment")
-    return "/".join(segments)
 
 
 def is_ignored(path: str) -> bool:
@@ -110,7 +81,7 @@ def select_files(files: Iterable[ImportedFile], settings: Settings) -> list[Impo
     budget = FileBudget(settings)
     selected: dict[str, ImportedFile] = {}
     for file in files:
-        path = safe_relative_path(file.path)
+        path = safe_path(file.path)
         if is_ignored(path):
             continue
         if path in selected:

@@ -11,10 +11,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vzero.config import Settings
+from vzero.core.files import safe_path
 from vzero.errors import PayloadTooLarge, SourceError
 from vzero.sources._types import ImportedFile
 from vzero.sources.fetch import SafeFetcher, display_url, parse_url
-from vzero.sources.filters import safe_relative_path, select_files
+from vzero.sources.filters import select_files
 
 MAX_REGISTRY_ITEMS = 50  # items fetched for one import, the requested one included
 MAX_REGISTRY_DEPTH = 8  # dependency chain length below the requested item
@@ -154,13 +155,13 @@ def _dependency_url(parent: _Fetched, dependency: str) -> str:
 
 def _place(fetched: _Fetched, file: RegistryFile) -> str:
     """Where one registry file lands in the project."""
-    source = safe_relative_path(file.path)
+    source = safe_path(file.path)
     if file.target:
-        return safe_relative_path(file.target.removeprefix("~/"))
+        return safe_path(file.target.removeprefix("~/"))
     kind = file.type or fetched.item.type or ""
     base = source.rsplit("/", 1)[-1]
     if kind == "registry:page":
-        return safe_relative_path(f"app/{fetched.item.name}/{base}")
+        return safe_path(f"app/{fetched.item.name}/{base}")
     if kind == "registry:file":
         raise SourceError(f"The registry file {file.path!r} of {fetched.item.name!r} has type registry:file but no target")
     return f"{TYPE_DIRECTORIES.get(kind, 'components')}/{base}"

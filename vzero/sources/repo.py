@@ -17,10 +17,11 @@ from pathlib import Path
 import httpx
 
 from vzero.config import Settings
+from vzero.core.files import safe_path
 from vzero.errors import InvalidInput, PayloadTooLarge, SourceError, UnsafeSource
 from vzero.sources._types import ImportedFile, human_bytes
 from vzero.sources.fetch import SafeFetcher, display_url, parse_url
-from vzero.sources.filters import FileBudget, is_ignored, safe_relative_path
+from vzero.sources.filters import FileBudget, is_ignored
 
 MAX_REF_CHARS = 250
 # git 2.37 added http.curloptResolve, which pins the address git connects to (no second DNS lookup).
@@ -109,7 +110,7 @@ def parse_repo_url(url: str, branch: str | None = None) -> RepoSource:
     if branch is not None:
         subdir = ""
         if ref_path is not None and ref_path.startswith(branch + "/"):
-            subdir = safe_relative_path(ref_path[len(branch) + 1 :])
+            subdir = safe_path(ref_path[len(branch) + 1 :])
         return RepoSource(str(clone), branch, subdir)
     if ref_path is not None and "/" not in ref_path:
         return RepoSource(str(clone), _check_ref(ref_path), "")
@@ -218,7 +219,7 @@ async def _split_ref_path(git: _Git, source: RepoSource) -> RepoSource:
     if not best:
         best = source.ref_path.split("/", 1)[0]
     rest = source.ref_path[len(best) + 1 :]
-    return RepoSource(source.clone_url, _check_ref(best), safe_relative_path(rest) if rest else "")
+    return RepoSource(source.clone_url, _check_ref(best), safe_path(rest) if rest else "")
 
 
 async def _read_files(git: _Git, source: RepoSource, settings: Settings) -> list[ImportedFile]:
@@ -244,7 +245,7 @@ async def _read_files(git: _Git, source: RepoSource, settings: Settings) -> list
             if not name.startswith(prefix):
                 continue
             name = name[len(prefix) :]
-        path = safe_relative_path(name)
+        path = safe_path(name)
         if is_ignored(path):
             continue
         budget.add(path, int(size))

@@ -22,7 +22,7 @@ from vzero.api.v1.views import V1ViewsDep
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_tarball, to_zip
 from vzero.core.defaults import with_default_files
-from vzero.core.files import normalise_path
+from vzero.core.files import safe_path
 from vzero.core.ids import utcnow
 from vzero.engine import turns
 from vzero.errors import Forbidden, InvalidInput
@@ -186,7 +186,7 @@ async def update_version(
 ) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     base = await store.version_of(session, chatId, versionId)
-    edits = [(normalise_path(f.name), f.content.encode(), f.locked) for f in body.files]
+    edits = [(safe_path(f.name), f.content.encode(), f.locked) for f in body.files]
     if not edits:
         raise InvalidInput("files must name at least one file")
     version = await version_store.edit_files(session, runtime.blobs, access.chat, base, edits, caller.user_id)
@@ -200,7 +200,7 @@ async def delete_version_files(
 ) -> dict[str, Any]:
     access = await store.chat_for(session, caller, chatId, write=True)
     base = await store.version_of(session, chatId, versionId)
-    paths = [normalise_path(p) for p in body.filePaths]
+    paths = [safe_path(p) for p in body.filePaths]
     if not paths:
         raise InvalidInput("filePaths must name at least one file")
     version = await version_store.delete_files(session, runtime.blobs, access.chat, base, paths, caller.user_id)

@@ -23,7 +23,7 @@ from vzero.api.v2.preview import TOKEN_SECONDS, preview_token
 from vzero.api.v2.views import V2ViewsDep
 from vzero.core import metadata as chat_metadata
 from vzero.core.archive import to_zip
-from vzero.core.files import FileSet, normalise_path
+from vzero.core.files import FileSet, safe_path
 from vzero.core.ids import iso, utcnow
 from vzero.engine import turns
 from vzero.errors import Conflict, Forbidden, InvalidInput, NotOffered
@@ -155,7 +155,7 @@ async def update_files(
 ) -> dict[str, Any]:
     """Write the files with content and delete those with null: a new version, recorded as user messages."""
     access = await store.chat_for(session, caller, chatId, write=True)
-    changes = [(normalise_path(change.path), None if change.content is None else change.content.encode()) for change in body.files]
+    changes = [(safe_path(change.path), None if change.content is None else change.content.encode()) for change in body.files]
     created = await version_store.change_files(session, runtime.blobs, access.chat, changes, caller.user_id, runtime.settings)
     await session.commit()
     for message in created:
