@@ -25,7 +25,7 @@ from vzero.api.v1.views import ChatBodies, RenderedVersions, SerialisedVersions,
 from vzero.core.files import FileEntry, FileSet
 from vzero.core.ids import iso
 from vzero.store import chats as store
-from vzero.store.tables import Chat, Version
+from vzero.store.tables import Chat, Message, Version
 
 
 def _rendered(chars: int) -> RenderedFiles:
@@ -89,13 +89,16 @@ def _version(status: str = "completed") -> Version:
     return Version(id="v1", chat_id="chat1", seq=1, status=status, manifest_hash="h", errors=[], created_at=_T0, updated_at=None)
 
 
-def _messages() -> list[store.MessageRow]:
+def _messages() -> list[Message]:
     return [
-        store.MessageRow("m1", "chat1", "user", "message", "make it blue <script>", None, None, [], None, None, "u1", _T0, _T0),
-        store.MessageRow(
-            "m2", "chat1", "assistant", "message", "done", "```tsx file=\"a.tsx\"\nx\n``` done",
-            [[0, [{"type": "text", "value": "done"}]]], [{"url": "https://x/y.png", "size": 3, "name": "y.png"}], "stop", "m1", None,
-            _T0.replace(tzinfo=timezone(timedelta(hours=2))), None,
+        Message(
+            id="m1", chat_id="chat1", role="user", type="message", content="make it blue <script>", raw=None, experimental_content=None,
+            attachments=[], finish_reason=None, parent_id=None, author_id="u1", created_at=_T0, updated_at=_T0,
+        ),
+        Message(
+            id="m2", chat_id="chat1", role="assistant", type="message", content="done", raw="```tsx file=\"a.tsx\"\nx\n``` done",
+            experimental_content=[[0, [{"type": "text", "value": "done"}]]], attachments=[{"url": "https://x/y.png", "size": 3, "name": "y.png"}],
+            finish_reason="stop", parent_id="m1", author_id=None, created_at=_T0.replace(tzinfo=timezone(timedelta(hours=2))), updated_at=None,
         ),
     ]
 
@@ -208,13 +211,10 @@ async def test_get_chat_serves_what_the_dict_renderer_renders(client: httpx.Asyn
     assert stamp.version_id == pending.id and v1_views.bodies.get(chat["id"], stamp) is None
 
     async with runtime.db.session() as session:
-        reading = await store.chat_reading(session, caller, chat["id"])
+        reading = await store.chat_for(session, caller, chat["id"], shown=True)
         row = await session.get(Chat, chat["id"])
-        assert reading.latest is not None and reading.latest.id == (await store.latest_version(session, row)).id
-        assert (reading.revision, reading.latest.id, reading.latest.status, reading.access.writable) == stamp
-        rows = await store.message_rows(session, chat["id"])
-        orm = await store.messages_of(session, chat["id"])
-        assert [r._asdict() for r in rows] == [{k: getattr(m, k) for k in store.MessageRow._fields} for m in orm]
+        assert reading.shown is not None and reading.shown.id == (await store.latest_version(session, row)).id
+        assert (reading.revision, reading.shown.id, reading.shown.status, reading.writable) == stamp
 
     stranger = {"Authorization": f"Bearer {other_key}"}
     conformance.v1_error(await client.get(url, headers=stranger), 404, "not_found_error")

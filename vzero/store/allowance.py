@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vzero.core.ids import utcnow
 from vzero.store.tables import Message, UsageEvent
 
 # User messages that ask the model for work; edits, restores and automatic fixes do not count.
@@ -41,7 +40,3 @@ def prompts_query(user_id: Any, since: Any) -> Select[int]:
 
 async def prompts_since(session: AsyncSession, user_id: str, since: datetime) -> int:
     return int((await session.execute(prompts_query(user_id, since))).scalar_one())
-
-
-async def prompts_today(session: AsyncSession, user_id: str) -> int:
-    return await prompts_since(session, user_id, day_of(utcnow())[0])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.access import Principal, can_read, can_write
@@ -22,11 +21,13 @@ from vzero.store.tables import Chat, Message, User, Version
 
 @dataclass(slots=True)
 class ChatAccess:
-    """A chat as the caller may use it."""
+    """A chat as the caller may use it; with `shown`, also the version a reader sees and the chat's revision."""
 
     chat: Chat
     owner_team: str | None
     writable: bool
+    shown: Version | None = None  # a generation's pending version, else the latest completed one (`latest_version`)
+    revision: int | None = None  # `chats.revision` as read with the chat, in the same statement
 
 
 @dataclass(slots=True)
@@ -59,19 +60,24 @@ def decode_cursor(cursor: str | None, kind: str = "s") -> int | None:
         raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from exc
 
 
-async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *, write: bool = False) -> ChatAccess:
-    """The chat if the caller may see it (404 otherwise); with write=True also 403 unless it may change it."""
-    row = (await session.execute(select(Chat, User.team_id).join(User, User.id == Chat.owner_id).where(Chat.id == chat_id))).first()
-    if row is None:
-        raise NotFound(f"Chat not found: {chat_id}")
-    chat, owner_team = row
-    return _checked(principal, chat, owner_team, write=write)
+async def chat_for(session: AsyncSession, principal: Principal, chat_id: str, *, write: bool = False, shown: bool = False) -> ChatAccess:
+    """The chat if the caller may see it (404 otherwise); with write=True also 403 unless it may change it.
 
-
-def _checked(principal: Principal, chat: Chat, owner_team: str | None, *, write: bool) -> ChatAccess:
-    """The access rules of `chat_for`, shared by every read of a chat by id."""
+    With `shown`, the same statement also reads the version a reader sees and the chat's revision (a ChatDetail's
+    inputs, consistent with each other).
+    """
+    if shown:
+        found = (await session.execute(_CHAT_SHOWN, {"chat_id": chat_id})).first()
+        if found is None:
+            raise NotFound(f"Chat not found: {chat_id}")
+        chat, owner_team, version, revision = found
+    else:
+        row = (await session.execute(_CHAT, {"chat_id": chat_id})).first()
+        if row is None:
+            raise NotFound(f"Chat not found: {chat_id}")
+        (chat, owner_team), version, revision = row, None, None
     writable = _writable(principal, chat.id, chat.owner_id, owner_team, chat.privacy, write=write)
-    return ChatAccess(chat=chat, owner_team=owner_team, writable=writable)
+    return ChatAccess(chat=chat, owner_team=owner_team, writable=writable, shown=version, revision=revision)
 
 
 def _writable(principal: Principal, chat_id: str, owner_id: str, owner_team: str | None, privacy: str, *, write: bool) -> bool:
@@ -82,15 +88,6 @@ def _writable(principal: Principal, chat_id: str, owner_id: str, owner_team: str
     if write and not writable:
         raise Forbidden("You can read this chat but only its owner can change it")
     return writable
-
-
-@dataclass(slots=True)
-class ChatReading:
-    """A chat as the caller may read it, with the version a reader should see (as `latest_version` picks it)."""
-
-    access: ChatAccess
-    latest: Version | None
-    revision: int  # `chats.revision` read with the chat, in the same statement (not the loaded object's attribute)
 
 
 class ChatStamp(NamedTuple):
@@ -108,7 +105,8 @@ _PENDING_ID = (
     .order_by(Version.seq.desc()).limit(1).correlate(Chat).scalar_subquery()
 )
 _SHOWN_VERSION = Version.id == func.coalesce(_PENDING_ID, Chat.latest_version_id)
-_CHAT_READING = (
+_CHAT = select(Chat, User.team_id).join(User, User.id == Chat.owner_id).where(Chat.id == bindparam("chat_id"))
+_CHAT_SHOWN = (
     select(Chat, User.team_id, Version, Chat.revision)
     .join(User, User.id == Chat.owner_id)
     .outerjoin(Version, _SHOWN_VERSION)
@@ -123,17 +121,9 @@ _CHAT_STAMP = (
 )
 
 
-async def chat_reading(session: AsyncSession, principal: Principal, chat_id: str) -> ChatReading:
-    """`chat_for` and `latest_version` in one query: the chat if the caller may see it (404 otherwise)."""
-    row = (await session.execute(_CHAT_READING, {"chat_id": chat_id})).first()
-    if row is None:
-        raise NotFound(f"Chat not found: {chat_id}")
-    chat, owner_team, latest, revision = row
-    return ChatReading(access=_checked(principal, chat, owner_team, write=False), latest=latest, revision=revision)
-
-
 async def chat_stamp(db: Database, principal: Principal, chat_id: str) -> ChatStamp:
-    """What `chat_reading` would read about a chat's state and the caller's access, in plain columns (404 likewise).
+    """What `chat_for(..., shown=True)` would read about a chat's state and the caller's access, in plain columns (404
+    likewise): what a cached ChatDetail depends on.
 
     Runs on a connection of its own, through the driver (`Database.first_row`): no session, no ORM objects.
     """
@@ -174,14 +164,6 @@ async def create_chat(session: AsyncSession, owner_id: str, **fields: Any) -> Ch
     return chat
 
 
-def _chat_filters(query: Select[Any], *, is_favorite: bool | None, project_id: str | None, metadata: dict[str, str]) -> Select[Any]:
-    if is_favorite is not None:
-        query = query.where(Chat.favorite == is_favorite)
-    if project_id is not None:
-        query = query.where(Chat.project_id == project_id)
-    return query
-
-
 async def list_chats(
     session: AsyncSession,
     owner_id: str,
@@ -191,11 +173,13 @@ async def list_chats(
     is_favorite: bool | None = None,
     project_id: str | None = None,
     metadata: dict[str, str] | None = None,
-    before: tuple[Any, str] | None = None,
 ) -> list[Chat]:
     """The owner's chats, most recently updated first, filtered by favorite, project and metadata."""
     query = select(Chat).where(Chat.owner_id == owner_id)
-    query = _chat_filters(query, is_favorite=is_favorite, project_id=project_id, metadata=metadata or {})
+    if is_favorite is not None:
+        query = query.where(Chat.favorite == is_favorite)
+    if project_id is not None:
+        query = query.where(Chat.project_id == project_id)
     query = query.order_by(Chat.updated_at.desc(), Chat.id.desc())
     if not metadata:
         return list((await session.execute(query.offset(offset).limit(limit))).scalars())
@@ -272,23 +256,6 @@ async def add_version(
     return version
 
 
-async def finish_version(
-    session: AsyncSession, blobs: BlobStore, chat: Chat, version: Version, files: FileSet | None, status: str,
-    base_manifest: str | None = None,
-) -> None:
-    """Complete or fail a pending version. Only a completed version becomes the chat's latest.
-
-    `base_manifest`: as for `add_version`, the manifest hash of the files `files` were derived from.
-    """
-    if files is not None:
-        version.manifest_hash = await blobs.put_files(session, files, base=base_manifest)
-    version.status = status
-    version.updated_at = utcnow()
-    if status == "completed":
-        chat.latest_version_id = version.id
-        chat.updated_at = version.updated_at
-
-
 async def latest_version(session: AsyncSession, chat: Chat) -> Version | None:
     """The version a reader should see: a generation in progress, else the latest completed one."""
     pending = (
@@ -306,39 +273,6 @@ async def latest_version(session: AsyncSession, chat: Chat) -> Version | None:
 async def messages_of(session: AsyncSession, chat_id: str) -> list[Message]:
     """Every message of a chat, oldest first."""
     return list((await session.execute(select(Message).where(Message.chat_id == chat_id).order_by(Message.seq))).scalars())
-
-
-class MessageRow(NamedTuple):
-    """The columns of a message that readers are shown; a plain tuple, far cheaper to load than a `Message`."""
-
-    id: str
-    chat_id: str
-    role: str
-    type: str
-    content: str
-    raw: str | None
-    experimental_content: list[Any] | None
-    attachments: list[Any]
-    finish_reason: str | None
-    parent_id: str | None
-    author_id: str | None
-    created_at: datetime
-    updated_at: datetime | None
-
-
-_MESSAGE_ROWS = (
-    select(*(getattr(Message, name) for name in MessageRow._fields))
-    .where(Message.chat_id == bindparam("chat_id"))
-    .order_by(Message.seq)
-)
-
-
-async def message_rows(session: AsyncSession, chat_id: str) -> list[MessageRow]:
-    """Every message of a chat, oldest first, as plain rows (no ORM objects, no identity map, no autoflush)."""
-    # Core execution on the session's connection skips the ORM result layer (~0.2 ms for 50 rows), and a
-    # NamedTuple's attributes read ~10x faster than a SQLAlchemy Row's: a summary reads 13 per message.
-    connection = await session.connection()
-    return [MessageRow._make(row) for row in await connection.execute(_MESSAGE_ROWS, {"chat_id": chat_id})]
 
 
 async def page_of(

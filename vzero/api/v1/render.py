@@ -8,8 +8,7 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from vzero.core.access import is_shareable
 from vzero.core.files import FileSet
@@ -130,38 +129,7 @@ def version_detail(urls: Urls, version: Version, files: FileSet | RenderedFiles)
     return {**version_summary(urls, version), "files": list(_rendered(files).details)}
 
 
-class MessageFields(Protocol):
-    """What a message summary reads: a `Message`, or a row of those columns (`store.chats.message_rows`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def chat_id(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def content(self) -> str: ...
-    @property
-    def raw(self) -> str | None: ...
-    @property
-    def experimental_content(self) -> list[Any] | None: ...
-    @property
-    def attachments(self) -> list[Any]: ...
-    @property
-    def finish_reason(self) -> str | None: ...
-    @property
-    def parent_id(self) -> str | None: ...
-    @property
-    def author_id(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime | None: ...
-
-
-def message_summary(urls: Urls, message: MessageFields) -> dict[str, Any]:
+def message_summary(urls: Urls, message: Message) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
         "object": "message",
@@ -238,7 +206,7 @@ def chat_detail(
     *,
     latest: Version | None,
     latest_files: FileSet | RenderedFiles | None,
-    messages: Sequence[MessageFields],
+    messages: Sequence[Message],
     writable: bool,
 ) -> dict[str, Any]:
     body = _chat_common(urls, chat)
@@ -270,7 +238,7 @@ def chat_detail_json(
     *,
     latest: Version | None,
     latest_files: SerialisedFiles | None,
-    messages: Sequence[MessageFields],
+    messages: Sequence[Message],
     writable: bool,
 ) -> bytes:
     """`chat_detail` as JSON bytes, with the (large) file lists spliced in already serialised."""

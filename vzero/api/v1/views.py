@@ -26,10 +26,8 @@ from vzero.store.chats import (
     ChatAccess,
     ChatStamp,
     chat_for,
-    chat_reading,
     chat_stamp,
     latest_version,
-    message_rows,
     messages_of,
 )
 from vzero.store.tables import Version
@@ -171,7 +169,7 @@ class V1Views:
 
     async def chat_detail(self, session: AsyncSession, access: ChatAccess) -> dict[str, Any]:
         chat = access.chat
-        latest = await latest_version(session, chat)
+        latest = access.shown if access.revision is not None else await latest_version(session, chat)
         files = await self.rendered_files(session, latest) if latest is not None else None
         messages = await messages_of(session, chat.id)
         return chat_detail(self.urls, chat, latest=latest, latest_files=files, messages=messages, writable=access.writable)
@@ -179,7 +177,7 @@ class V1Views:
     async def read_chat_detail(self, principal: Principal, chat_id: str) -> dict[str, Any]:
         """The ChatDetail of a chat the caller may read, in a session of its own."""
         async with self.runtime.db.session() as session:
-            return await self.chat_detail(session, await chat_for(session, principal, chat_id))
+            return await self.chat_detail(session, await chat_for(session, principal, chat_id, shown=True))
 
     def started_chat_detail(self, started: Started, writable: bool = True) -> dict[str, Any]:
         """What `chat_detail` reads the moment a generation has started, rendered from the rows its start wrote
@@ -205,14 +203,14 @@ class V1Views:
                 if body is not None:
                     return body
         async with runtime.db.session() as session:
-            reading = await chat_reading(session, principal, chat_id)
-            chat, latest, writable = reading.access.chat, reading.latest, reading.access.writable
+            access = await chat_for(session, principal, chat_id, shown=True)
+            chat, latest, writable = access.chat, access.shown, access.writable
             files = await self.serialised_files(session, latest) if latest is not None else None
             # Read after the chat: at least as new as the revision read with it (a body is never older than its stamp).
-            messages = await message_rows(session, chat.id)
+            messages = await messages_of(session, chat.id)
         body = chat_detail_json(self.urls, chat, latest=latest, latest_files=files, messages=messages, writable=writable)
-        if tracked and latest is not None:
-            self.bodies.put(chat_id, ChatStamp(reading.revision, latest.id, latest.status, writable), body)
+        if tracked and latest is not None and access.revision is not None:
+            self.bodies.put(chat_id, ChatStamp(access.revision, latest.id, latest.status, writable), body)
         return body
 
     async def version_detail(self, session: AsyncSession, version: Version) -> dict[str, Any]:

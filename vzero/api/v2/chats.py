@@ -31,7 +31,6 @@ from vzero.hooks import HookDispatcher
 from vzero.runtime import Runtime
 from vzero.store import chats as store
 from vzero.store import versions as version_store
-from vzero.store.tables import Chat
 
 router = APIRouter(tags=["chats"])
 
@@ -130,22 +129,20 @@ async def get_preview(chatId: str, caller: CallerDep, runtime: RuntimeDep, sessi
     })
 
 
-async def _current_files(runtime: Runtime, session: AsyncSession, chat: Chat) -> FileSet:
-    """The files a reader sees now: those of the latest version (a reply in progress shows its base's)."""
-    latest = await store.latest_version(session, chat)
-    return await version_store.files_of(session, runtime.blobs, latest) if latest is not None else FileSet()
+async def _current_files(runtime: Runtime, session: AsyncSession, caller: Caller, chat_id: str) -> FileSet:
+    """The files a reader sees now: those of the version shown (a reply in progress shows its base's)."""
+    shown = (await store.chat_for(session, caller, chat_id, shown=True)).shown
+    return await version_store.files_of(session, runtime.blobs, shown) if shown is not None else FileSet()
 
 
 @router.get("/chats/{chatId}/files")
 async def get_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    access = await store.chat_for(session, caller, chatId)
-    return render.files(await _current_files(runtime, session, access.chat))
+    return render.files(await _current_files(runtime, session, caller, chatId))
 
 
 @router.get("/chats/{chatId}/files/download", response_class=Response, responses=ARCHIVE_RESPONSE)
 async def download_files(chatId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> Response:
-    access = await store.chat_for(session, caller, chatId)
-    archive = to_zip(await _current_files(runtime, session, access.chat))
+    archive = to_zip(await _current_files(runtime, session, caller, chatId))
     return Response(archive, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{chatId}.zip"'})
 
 
