@@ -58,3 +58,10 @@ def usage_body(input: int, output: int, cache_read: int, cache_write: int, cost:
     tokens = {"input": input, "output": output, "cacheRead": cache_read, "cacheWrite": cache_write, "total": input + output + cache_read + cache_write}
     zero = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "total": 0}
     return {"tokens": tokens, "creditsCost": dict(cost) if cost else zero}
+
+
+def event_cost(tokens: tuple[int, int, int, int], model: str, stored: Mapping[str, Any] | None, rates: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """A ledger event's cost: as priced when its message was stored, else (the message is gone) at today's rates."""
+    if stored:
+        return {k: float(v) for k, v in stored.items()}
+    return credits(Tally(*tokens), rates_for(model, rates))

@@ -1,16 +1,17 @@
-"""The usage ledger: one row per model-calling message, read by the v1 reports (and summed for plans)."""
+"""The usage ledger: one row per model-calling message, read by the v1 reports and the v2 usage routes."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.errors import InvalidInput
-from vzero.store.tables import Chat, Message, UsageEvent, User
+from vzero.store.tables import Chat, Message, Project, UsageEvent, User
 
 
 def encode_position(created_at: datetime, event_id: str) -> str:
@@ -40,9 +41,10 @@ async def events(
     chat_id: str | None = None,
     message_id: str | None = None,
     cursor: str | None = None,
-) -> tuple[list[UsageEvent], str | None]:
-    """The users' events, newest first, and the cursor of the next page (None on the last page)."""
-    query = select(UsageEvent).where(UsageEvent.user_id.in_(list(user_ids)))
+) -> tuple[list[tuple[UsageEvent, dict[str, Any] | None]], str | None]:
+    """The users' events, newest first, each with its message's stored cost (None once the message is gone), and the
+    cursor of the next page (None on the last page)."""
+    query = select(UsageEvent, Message.credits).outerjoin(Message, Message.id == UsageEvent.message_id).where(UsageEvent.user_id.in_(list(user_ids)))
     if start is not None:
         query = query.where(UsageEvent.created_at >= start)
     if end is not None:
@@ -55,10 +57,25 @@ async def events(
     if position is not None:
         at, after_id = position
         query = query.where(or_(UsageEvent.created_at < at, and_(UsageEvent.created_at == at, UsageEvent.id < after_id)))
-    rows = list((await session.execute(query.order_by(UsageEvent.created_at.desc(), UsageEvent.id.desc()).limit(limit + 1))).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_position(rows[-1].created_at, rows[-1].id) if more and rows else None
+    found = (await session.execute(query.order_by(UsageEvent.created_at.desc(), UsageEvent.id.desc()).limit(limit + 1))).all()
+    more = len(found) > limit
+    rows = [(event, cost) for event, cost in found[:limit]]
+    return rows, encode_position(rows[-1][0].created_at, rows[-1][0].id) if more and rows else None
+
+
+async def events_between(session: AsyncSession, user_id: str, start: datetime, end: datetime) -> list[UsageEvent]:
+    """One user's events in [start, end), oldest first."""
+    query = select(UsageEvent).where(UsageEvent.user_id == user_id, UsageEvent.created_at >= start, UsageEvent.created_at < end)
+    return list((await session.execute(query.order_by(UsageEvent.created_at))).scalars())
+
+
+async def chats_with_projects(session: AsyncSession, chat_ids: Iterable[str]) -> dict[str, tuple[Chat, Project | None]]:
+    """The chats that still exist among `chat_ids`, each with its project."""
+    wanted = set(chat_ids)
+    if not wanted:
+        return {}
+    query = select(Chat, Project).outerjoin(Project, Project.id == Chat.project_id).where(Chat.id.in_(wanted))
+    return {chat.id: (chat, project) for chat, project in (await session.execute(query)).all()}
 
 
 async def users(session: AsyncSession, user_ids: Sequence[str]) -> dict[str, User]:

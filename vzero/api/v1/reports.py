@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.render import user_summary
 from vzero.core.ids import iso, parse_moment
-from vzero.engine.usage import Tally, credits, rates_for
+from vzero.engine.usage import event_cost
 from vzero.errors import NotFound
 from vzero.store import ledger
 from vzero.store.tables import UsageEvent
@@ -26,9 +26,8 @@ async def _readable_users(session: SessionDep, caller: Caller, user_id: str | No
     return [user_id]
 
 
-def _cost(event: UsageEvent, rates: dict[str, dict[str, float]]) -> dict[str, float]:
-    tally = Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens)
-    return credits(tally, rates_for(event.model or "", rates))
+def _tokens(event: UsageEvent) -> tuple[int, int, int, int]:
+    return event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens
 
 
 @router.get("/reports/usage")
@@ -49,10 +48,10 @@ async def get_usage(
         session, user_ids, limit=limit, start=parse_moment(startDate, "startDate"), end=parse_moment(endDate, "endDate"),
         chat_id=chatId, message_id=messageId, cursor=cursor,
     )
-    people = await ledger.users(session, list({r.user_id for r in rows}))
+    people = await ledger.users(session, list({r.user_id for r, _ in rows}))
     data = []
-    for row in rows:
-        cost = _cost(row, runtime.settings.credit_rates)
+    for row, stored in rows:
+        cost = event_cost(_tokens(row), row.model or "", stored, runtime.settings.credit_rates)
         item: dict[str, Any] = {
             "id": row.id,
             "object": "usage_event",
@@ -87,7 +86,8 @@ async def get_ai_usage(
 ) -> dict[str, Any]:
     user_ids = await _readable_users(session, caller, None)
     since, until = parse_moment(start, "start"), parse_moment(end, "end")
-    rows, next_cursor = await ledger.events(session, user_ids, limit=limit, start=since, end=until, cursor=cursor)
+    found, next_cursor = await ledger.events(session, user_ids, limit=limit, start=since, end=until, cursor=cursor)
+    rows = [row for row, _ in found]
     people = await ledger.users(session, list({r.user_id for r in rows}))
     data = [
         {

@@ -6,21 +6,19 @@ scope is always the caller's own usage.
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import Caller, CallerDep, RuntimeDep, SessionDep
 from vzero.core.ids import iso, parse_moment, utcnow
-from vzero.engine.usage import Tally, credits, rates_for
+from vzero.engine.usage import event_cost
 from vzero.errors import Forbidden, InvalidInput
 from vzero.runtime import Runtime
-from vzero.store.tables import Chat, Message, Project, UsageEvent
+from vzero.store import ledger
+from vzero.store.tables import UsageEvent
 
 router = APIRouter(tags=["usage"])
 
@@ -49,11 +47,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-async def _events(session: AsyncSession, user_id: str, since: datetime, until: datetime) -> list[UsageEvent]:
-    query = select(UsageEvent).where(UsageEvent.user_id == user_id, UsageEvent.created_at >= since, UsageEvent.created_at < until)
-    return list((await session.execute(query.order_by(UsageEvent.created_at))).scalars())
-
-
 def _credits(total: float) -> dict[str, float]:
     return {"plan": round(total, 6), "onDemand": 0.0, "total": round(total, 6)}
 
@@ -65,7 +58,7 @@ async def get_summary(
     scope = _scope(caller, userId)
     since, until = _range(start, end)
     per_day: dict[date, float] = defaultdict(float)
-    for event in await _events(session, caller.user_id, since, until):
+    for event in await ledger.events_between(session, caller.user_id, since, until):
         per_day[_utc(event.created_at).date()] += event.credits
     days = [since.date() + timedelta(days=n) for n in range((until.date() - since.date()).days + 1)]
     return {
@@ -78,22 +71,9 @@ async def get_summary(
     }
 
 
-def _encode_cursor(event: UsageEvent) -> str:
-    return base64.urlsafe_b64encode(f"{_utc(event.created_at).isoformat()}|{event.id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        moment, _, event_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
-        return datetime.fromisoformat(moment), event_id
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not valid: pass the cursor of a previous page") from None
-
-
-def _event(runtime: Runtime, event: UsageEvent, cost: dict[str, Any] | None) -> dict[str, Any]:
-    if not cost:  # the message is gone: price its tokens at today's rates
-        tally = Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens)
-        cost = credits(tally, rates_for(event.model or "", runtime.settings.credit_rates))
+def _event(runtime: Runtime, event: UsageEvent, stored: dict[str, Any] | None) -> dict[str, Any]:
+    counts = (event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens)
+    cost = event_cost(counts, event.model or "", stored, runtime.settings.credit_rates)
     tokens = {
         "input": event.input_tokens, "output": event.output_tokens, "cacheRead": event.cache_read_tokens, "cacheWrite": event.cache_write_tokens,
         "total": event.input_tokens + event.output_tokens + event.cache_read_tokens + event.cache_write_tokens,
@@ -123,27 +103,15 @@ async def list_events(
     """The ledger, newest first; the cursor names the last event seen."""
     scope = _scope(caller, userId)
     since, until = _range(start, end)
-    query = (
-        select(UsageEvent, Message.credits)
-        .outerjoin(Message, Message.id == UsageEvent.message_id)
-        .where(UsageEvent.user_id == caller.user_id, UsageEvent.created_at >= since, UsageEvent.created_at < until)
+    rows, next_cursor = await ledger.events(
+        session, [caller.user_id], limit=limit, start=since, end=until, chat_id=chatId, message_id=messageId, cursor=cursor,
     )
-    if chatId is not None:
-        query = query.where(UsageEvent.chat_id == chatId)
-    if messageId is not None:
-        query = query.where(UsageEvent.message_id == messageId)
-    if cursor:
-        moment, event_id = _decode_cursor(cursor)
-        query = query.where(or_(UsageEvent.created_at < moment, and_(UsageEvent.created_at == moment, UsageEvent.id < event_id)))
-    rows = (await session.execute(query.order_by(UsageEvent.created_at.desc(), UsageEvent.id.desc()).limit(limit + 1))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
     return {
         "object": "list",
         "range": {"start": iso(since), "end": iso(until)},
         "scope": scope,
         "data": [_event(runtime, event, cost) for event, cost in rows],
-        "pagination": {"hasMore": more, "cursor": _encode_cursor(rows[-1][0]) if more else None},
+        "pagination": {"hasMore": next_cursor is not None, "cursor": next_cursor},
     }
 
 
@@ -178,11 +146,8 @@ async def get_activity(
     """The caller's activity in the range, per chat and per project (chats outside a project are `drafts`)."""
     scope = _scope(caller, userId)
     since, until = _range(start, end)
-    events = await _events(session, caller.user_id, since, until)
-    chat_ids = {e.chat_id for e in events if e.chat_id}
-    query = select(Chat, Project).outerjoin(Project, Project.id == Chat.project_id).where(Chat.id.in_(chat_ids))
-    rows = (await session.execute(query)).all() if chat_ids else []
-    found = {chat.id: (chat, project) for chat, project in rows}
+    events = await ledger.events_between(session, caller.user_id, since, until)
+    found = await ledger.chats_with_projects(session, (e.chat_id for e in events if e.chat_id))
     total = _Activity()
     per_chat: defaultdict[str, _Activity] = defaultdict(_Activity)
     per_project: defaultdict[tuple[str, str], _Activity] = defaultdict(_Activity)
