@@ -1,12 +1,11 @@
 """A small HTTP/1.1 transport for the providers' SDKs, built for long streamed replies.
 
 The SDKs build, sign and send requests and map HTTP errors; this transport only moves the bytes, with
-keep-alive connections per origin, TLS, and the SDK's timeouts. Why not the SDKs' own transports: measured with
-200 concurrent streams of 300 chunks, reading a chunk cost ~80 us of CPU through the default httpx transport (a
-cancel scope per read, eight nested async generators between the socket and the caller) and ~34 us through the
-SDKs' aiohttp client, against ~20 us for a plain asyncio protocol. So the body of a response is readable here as
-a coroutine, `ResponseBody.read()`, one await per network read; it is also an ordinary httpx byte stream for
-everything else the SDKs do with a response.
+keep-alive connections per origin, TLS, and the SDK's timeouts. Not the SDKs' own transports: they put a cancel
+scope and nested async generators between the socket and each chunk, several times the CPU of a plain asyncio
+protocol (figures in bench/README.md). So the body of a response is readable here as a coroutine,
+`ResponseBody.read()`, one await per network read; it is also an ordinary httpx byte stream for everything else the
+SDKs do with a response.
 
 httptools (already installed with uvicorn's standard extras) parses responses: status, headers, chunked and
 Content-Length bodies. Proxies are not spoken here: `client_for` hands the SDK its default client when the

@@ -1,9 +1,8 @@
 """aiosqlite connections whose statements cost one trip to the connection's thread instead of three or four.
 
 aiosqlite runs each SQLite connection on a thread of its own, and every call SQLAlchemy's adapter makes on a cursor
-is a trip there and back: open the cursor, execute, fetch the rows, close it. A trip costs ~50 us of CPU (a queue
-put, the thread woken, a call_soon_threadsafe that wakes the event loop: two context switches), where the statement
-itself costs a few microseconds. Starting and storing a generation ran ~37 trips, a quarter of its CPU.
+is a trip there and back: open the cursor, execute, fetch the rows, close it. A trip (two context switches) costs far
+more than the statement itself.
 
 `OneTripConnection.cursor()` gives a cursor that does all of it at `execute`: it opens a sqlite3 cursor, executes,
 fetches every row and closes it, in one function run on the connection's thread, and keeps what SQLAlchemy reads
