@@ -68,15 +68,16 @@ class Run:
     lost: int = 0
     chunks: int = 0
 
-    def record(self, data: bytes, now: float, started: float, seen: int, last: float) -> tuple[int, float]:
+    def record(self, data: bytes, now: float, started: float, seen: int, last: bytes) -> tuple[int, bytes]:
         """The stamped chunks in `data`, arrived at `now` on a stream opened at `started` that had `seen` so far, the
-        newest stamped `last`; returns both updated. Only stamps newer than `last` are new chunks: a v2 delta of a
-        growing text repeats the text so far."""
-        for match in STAMP.finditer(data):
+        newest stamped `last` (its text); returns both updated. A v2 delta of a growing text repeats the text so far:
+        only what follows the newest stamp already seen is scanned (the client must not take the CPU it measures)."""
+        start = data.rfind(last) + len(last) if last else 0
+        if start < len(last):
+            start = 0  # not in this data: everything in it is new
+        for match in STAMP.finditer(data, start):
+            last = match.group(0)
             stamp = float(match.group(1))
-            if stamp <= last:
-                continue
-            last = stamp
             if seen == 0:
                 self.first_token.append(now - started)
                 self.first_arrival.append(now)
@@ -93,6 +94,11 @@ class Run:
         return [latency for latency, at in zip(self.latencies, self.arrivals, strict=False) if at >= since]
 
 
+def _stamp(raw: bytes) -> float:
+    """The send time in a stamp's text (`t<unix time> `); 0 for none."""
+    return float(raw[1:-1]) if raw else 0.0
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -104,7 +110,7 @@ async def read_stream(
     client: httpx.AsyncClient, method: str, url: str, json: dict, expected: int, run: Run, done_marker: bytes, skip_opening: bool = False
 ) -> None:
     started = time.time()
-    seen, last = 0, 0.0
+    seen, last = 0, b""
     finished = False
     try:
         async with client.stream(method, url, json=json) as response:
@@ -125,7 +131,7 @@ async def read_stream(
                 seen, last = run.record(data, now, started, seen, last)
                 if done_marker in data and not finished:
                     finished = True
-                    run.closes.append(now - last)
+                    run.closes.append(now - _stamp(last))
     except httpx.HTTPError:
         pass
     run.chunks += seen
@@ -144,7 +150,7 @@ class _SSEClient(asyncio.Protocol):
         self.opening = skip_opening  # vzero's first frame (the opening snapshot) may hold the whole reply when the server is busy
         self.tail = b""
         self.seen = 0
-        self.last = 0.0
+        self.last = b""
         self.done = False
         self.status = 0
 
@@ -171,7 +177,7 @@ class _SSEClient(asyncio.Protocol):
         self.seen, self.last = self.run.record(data, now, self.started, self.seen, self.last)
         if not self.done and self.done_marker in data:
             self.done = True
-            self.run.closes.append(now - self.last)
+            self.run.closes.append(now - _stamp(self.last))
 
     def on_message_complete(self) -> None:
         self._end()

@@ -118,6 +118,24 @@ class Parts:
         return {"_t": "a", **{str(i): [part] for i, part in enumerate(parts)}} if parts else None
 
     @property
+    def open_index(self) -> int | None:
+        """The index of the text or thinking part that grows, if one does."""
+        return self._open
+
+    def open_text(self) -> str:
+        """The whole text of the open part so far ("" if none is open)."""
+        if self._open is None:
+            return ""
+        if self._pieces:
+            self._join()
+        return str(self._parts[self._open]["text"])
+
+    def keep(self, text: str) -> None:
+        """More text for the open part, with no delta (its caller describes the change itself)."""
+        if self._open is not None:
+            self._pieces.append(text)
+
+    @property
     def writing(self) -> bool:
         """Whether a file is being written (its code, not a part, is what grows)."""
         return bool(self._editing)

@@ -36,6 +36,7 @@ class _V2Stream(EventStream):
         self.tally = Tally()
         self.parts = Parts(deltas=True)
         self._chunk_head = frame({"object": "message.parts.chunk", "id": message_id, "delta": None})[: -len(b"null}\n\n")]
+        self._text_json: bytes | None = None  # the JSON of the open part's text, while it only grows
 
     def _chunk(self, delta: Delta | None) -> bytes:
         # = frame({"object": "message.parts.chunk", "id": ..., "delta": delta})
@@ -49,8 +50,11 @@ class _V2Stream(EventStream):
 
     def render(self, generation: Generation, start: int, end: int) -> bytes:
         events = generation.events
-        if end - start == 1 and type(events[start]) is str:  # nearly every wakeup: one more chunk of text
-            return self._chunk(self.parts.grow(events[start]))  # type: ignore[arg-type]
+        if end - start == 1:
+            event = events[start]
+            if type(event) is str:  # nearly every wakeup: one more chunk of text
+                return self.grow(event)
+            return self._other(generation, event)
         out: list[bytes] = []
         grown: list[str] = []
         for index in range(start, end):
@@ -59,14 +63,29 @@ class _V2Stream(EventStream):
                 grown.append(event)
                 continue
             if grown:
-                out.append(self._chunk(self.parts.grow("".join(grown))))
+                out.append(self.grow("".join(grown)))
                 grown.clear()
             out.append(self._other(generation, event))
         if grown:
-            out.append(self._chunk(self.parts.grow("".join(grown))))
+            out.append(self.grow("".join(grown)))
         return b"".join(out)
 
+    def grow(self, text: str) -> bytes:
+        """The delta of more text for the open part: `{"N": {"text": [old, new]}}`, written from the JSON of the old
+        text kept from the previous delta (a JSON string grows by the escaped new piece), not encoded again."""
+        index = self.parts.open_index
+        if index is None:
+            return b""  # the code of a file being written: no part grows
+        old = self._text_json
+        if old is None:
+            old = jsontext.dumps_str(self.parts.open_text())
+        new = old[:-1] + jsontext.dumps_str(text)[1:]
+        self.parts.keep(text)
+        self._text_json = new
+        return self._chunk_head + b'{"_t":"a","%d":{"text":[' % index + old + b"," + new + b"]}}}\n\n"
+
     def _other(self, generation: Generation, event: Event) -> bytes:
+        self._text_json = None  # what is open may change
         if isinstance(event, UsageChanged):
             self.tally = self.tally.add(event.usage)
             return frame({"object": "message.usage", "id": self.message_id, "usage": self.views.tally_usage(generation, self.tally)})
