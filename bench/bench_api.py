@@ -413,7 +413,7 @@ async def bench(args: argparse.Namespace, data_dir: Path, database_url: str | No
     def storage() -> Storage:
         return postgres_storage(database_url) if database_url else sqlite_storage(sqlite_path)
 
-    with VzeroServer(data_dir, env=env, api_key="bench-" + secrets.token_hex(8)) as server:
+    with VzeroServer(data_dir, env=env, api_key="bench-" + secrets.token_hex(8), repo=args.server_repo) as server:
         print(f"server: pid {server.pid} at {server.base_url}, store {'PostgreSQL' if database_url else 'SQLite ' + str(sqlite_path)}")
         before = storage()
         async with server.async_client(timeout=60.0) as client:
@@ -492,6 +492,7 @@ def main() -> int:
     parser.add_argument("--versions", type=int, default=50, help="versions of the chat (default 50)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated app and edits")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and print where it is")
+    parser.add_argument("--server-repo", type=Path, default=None, help="run the server from this checkout (default: this one)")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="vzero-bench-")) / "data"
