@@ -74,10 +74,13 @@ class Run:
         only what follows the newest stamp already seen is scanned (the client must not take the CPU it measures)."""
         start = data.rfind(last) + len(last) if last else 0
         if start < len(last):
-            start = 0  # not in this data: everything in it is new
+            start = 0  # not in this data
+        newest = _stamp(last)
         for match in STAMP.finditer(data, start):
-            last = match.group(0)
             stamp = float(match.group(1))
+            if stamp <= newest:
+                continue  # a repeat: several deltas of one text arrived together
+            last, newest = match.group(0), stamp
             if seen == 0:
                 self.first_token.append(now - started)
                 self.first_arrival.append(now)
