@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vzero.core.access import Principal
 from vzero.core.ids import iso, utcnow
 from vzero.engine.manager import Ask, GenerationManager
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
@@ -28,7 +29,9 @@ from vzero.preview.result import BuildResult
 from vzero.preview.runtime import ensure_runtime, is_installed
 from vzero.preview.screenshots import capture, find_chromium
 from vzero.runtime import Runtime
+from vzero.store import chats as chat_store
 from vzero.store import deployments as deployment_store
+from vzero.store import projects as project_store
 from vzero.store.chats import messages_of
 from vzero.store.db import assert_released
 from vzero.store.tables import Chat, Deployment, EnvVar, Message, Version
@@ -372,9 +375,22 @@ class PreviewService:
         return found.get(version.screenshot)
 
     # --- deployments -----------------------------------------------------------------------------------------------
-    async def deploy(self, chat: Chat, version_id: str, *, owner_id: str, project_id: str | None) -> Deployment:
-        """Build a version, freeze the build at a URL of its own and record it (PreviewUnavailable while the runtime
-        is being installed); a failed build still makes a deployment, with its errors."""
+    async def deploy(self, principal: Principal, chat_id: str, version_id: str, project_id: str | None = None) -> Deployment:
+        """Build a completed version of a chat the caller may change, freeze the build at a URL of its own and record
+        it (PreviewUnavailable while the runtime is being installed); a failed build still makes a deployment, with
+        its errors. `project_id`, when given, must be the chat's project."""
+        async with self.runtime.db.session() as session:
+            access = await chat_store.chat_for(session, principal, chat_id, write=True)
+            version = await chat_store.version_of(session, chat_id, version_id)
+            if version.status == "pending":
+                raise Conflict(f"Version {version.id} is still being generated; deploy it once it has completed")
+            if version.status != "completed":
+                raise InvalidInput(f"Version {version.id} {version.status}; only a completed version can be deployed")
+            if project_id is not None:
+                await project_store.project_for(session, principal, project_id)
+                if project_id != access.chat.project_id:
+                    raise InvalidInput(f"Chat {chat_id} is not in project {project_id}")
+        chat, owner_id, project_id = access.chat, principal.user_id, access.chat.project_id
         assert_released("a deployment's build")
         deployment_id = deployment_store.new_deployment_id()
         try:

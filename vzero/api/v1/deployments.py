@@ -11,10 +11,8 @@ from pydantic import Field
 from vzero.api.deps import CallerDep, PreviewsDep, RuntimeDep, SessionDep
 from vzero.api.v1.schemas import Body
 from vzero.core.ids import iso
-from vzero.errors import Conflict, InvalidInput
 from vzero.store import chats as chat_store
 from vzero.store import deployments as store
-from vzero.store import projects as project_store
 from vzero.store.tables import Deployment
 
 router = APIRouter(tags=["deployments"])
@@ -86,19 +84,7 @@ async def find_deployments(
 @router.post("/deployments")
 async def create_deployment(body: CreateDeployment, caller: CallerDep, runtime: RuntimeDep, previews: PreviewsDep) -> dict[str, Any]:
     """Build the version and freeze the build at its own URL; a failed build still makes a deployment, with its errors."""
-    async with runtime.db.session() as session:
-        access = await chat_store.chat_for(session, caller, body.chatId, write=True)
-        version = await chat_store.version_of(session, body.chatId, body.versionId)
-        if version.status == "pending":
-            raise Conflict(f"Version {version.id} is still being generated; deploy it once it has completed")
-        if version.status != "completed":
-            raise InvalidInput(f"Version {version.id} {version.status}; only a completed version can be deployed")
-        project_id = access.chat.project_id
-        if body.projectId is not None:
-            await project_store.project_for(session, caller, body.projectId)
-            if body.projectId != project_id:
-                raise InvalidInput(f"Chat {body.chatId} is not in project {body.projectId}")
-    deployment = await previews.deploy(access.chat, version.id, owner_id=caller.user_id, project_id=project_id)
+    deployment = await previews.deploy(caller, body.chatId, body.versionId, body.projectId)
     return deployment_detail(runtime.settings.base_url, deployment)
 
 

@@ -22,8 +22,7 @@ from vzero.core import metadata as chat_metadata
 from vzero.core.access import Principal
 from vzero.engine import turns
 from vzero.engine.manager import Started
-from vzero.errors import Conflict, InvalidInput
-from vzero.store import chats as store
+from vzero.errors import InvalidInput
 
 router = APIRouter(tags=["generation"])
 
@@ -80,12 +79,7 @@ async def stop_message(chatId: str, messageId: str, caller: CallerDep, generatio
 
 @router.post("/chats/{chatId}/messages/{messageId}/resume", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def resume_message(chatId: str, messageId: str, caller: CallerDep, generations: GenerationsDep, views: V1ViewsDep) -> StreamingResponse:
-    async with views.runtime.db.session() as session:
-        access = await store.chat_for(session, caller, chatId)
-        message = await store.message_of(session, chatId, messageId)
-        if message.role != "assistant":
-            raise Conflict("Only an assistant message has a stream to resume")
-        detail = await views.chat_detail(session, access)
+    detail, message = await views.reply_to_resume(caller, chatId, messageId)
     generation = generations.by_message.get(messageId)
     if generation is not None:
         return V1Stream(detail).response(generation)  # from its start, live

@@ -21,6 +21,7 @@ from vzero.api.v1.render import (
 )
 from vzero.core.access import Principal
 from vzero.engine.manager import Started
+from vzero.errors import Conflict
 from vzero.runtime import Runtime
 from vzero.store.chats import (
     ChatAccess,
@@ -28,9 +29,10 @@ from vzero.store.chats import (
     chat_for,
     chat_stamp,
     latest_version,
+    message_of,
     messages_of,
 )
-from vzero.store.tables import Version
+from vzero.store.tables import Message, Version
 from vzero.store.versions import files_of
 
 T = TypeVar("T")
@@ -178,6 +180,15 @@ class V1Views:
         """The ChatDetail of a chat the caller may read, in a session of its own."""
         async with self.runtime.db.session() as session:
             return await self.chat_detail(session, await chat_for(session, principal, chat_id, shown=True))
+
+    async def reply_to_resume(self, principal: Principal, chat_id: str, message_id: str) -> tuple[dict[str, Any], Message]:
+        """The ChatDetail a resumed stream opens with, and the reply it resumes (Conflict for a user message)."""
+        async with self.runtime.db.session() as session:
+            access = await chat_for(session, principal, chat_id, shown=True)
+            message = await message_of(session, chat_id, message_id)
+            if message.role != "assistant":
+                raise Conflict("Only an assistant message has a stream to resume")
+            return await self.chat_detail(session, access), message
 
     def started_chat_detail(self, started: Started, writable: bool = True) -> dict[str, Any]:
         """What `chat_detail` reads the moment a generation has started, rendered from the rows its start wrote

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.deps import CallerDep, GenerationsDep
 from vzero.api.params import ask_of
@@ -22,9 +21,6 @@ from vzero.api.v2.views import V2Views, V2ViewsDep
 from vzero.core import metadata as chat_metadata
 from vzero.engine import turns
 from vzero.engine.manager import Started
-from vzero.errors import NotFound
-from vzero.store import chats as store
-from vzero.store.tables import Chat, Message
 
 router = APIRouter(tags=["generation"])
 
@@ -39,22 +35,12 @@ async def _new_chat(body: schemas.CreateChat, caller: CallerDep, generations: Ge
     )
 
 
-async def _stored(session: AsyncSession, chat_id: str, message_id: str) -> tuple[Chat, Message]:
-    """The chat and the reply as stored now."""
-    chat = await session.get(Chat, chat_id)
-    message = await session.get(Message, message_id)
-    if chat is None or message is None:
-        raise NotFound(f"Chat not found: {chat_id} (it was deleted while the reply was being generated)")
-    return chat, message
-
-
 @router.post("/chats")
 async def create_chat(body: schemas.CreateChat, caller: CallerDep, generations: GenerationsDep, views: V2ViewsDep) -> dict[str, Any]:
     started = await _new_chat(body, caller, generations)
     await started.generation.wait()
-    async with views.runtime.db.session() as session:
-        chat, message = await _stored(session, started.chat.id, started.message_id)
-    return {"chat": render.chat(chat, True), "usage": render.message_usage(message)}
+    chat, message = await views.stored_reply(started.chat.id, started.message_id)
+    return {"chat": render.chat(chat, True), "usage": message["usage"]}
 
 
 @router.post("/chats/stream", response_class=StreamingResponse, responses=SSE_RESPONSE)
@@ -73,11 +59,8 @@ async def create_chat_async(body: schemas.CreateChat, caller: CallerDep, generat
 @router.post("/chats/{chatId}/resume", response_class=StreamingResponse, responses=SSE_RESPONSE)
 async def resume_chat(chatId: str, caller: CallerDep, generations: GenerationsDep, views: V2ViewsDep) -> StreamingResponse:
     """The running reply from its start, live; a chat with nothing running answers its closing snapshot only."""
-    async with views.runtime.db.session() as session:
-        access = await store.chat_for(session, caller, chatId)
-        latest = next((m for m in reversed(await store.messages_of(session, chatId)) if m.role == "assistant"), None)
-    shown = render.chat(access.chat, access.writable)
-    generation = generations.running(latest.id) if latest is not None else None
+    shown, latest_id = await views.latest_reply(caller, chatId)
+    generation = generations.running(latest_id) if latest_id is not None else None
     if generation is None:
         return ChatStream(views, shown, None, None, announce=False).response(None)
     return ChatStream(views, shown, generation.message_id, generation).response(generation)
@@ -90,9 +73,7 @@ async def _answer(views: V2Views, started: Started, mode: Mode) -> Any:
         snapshot = render.message(started.assistant, restorable=False)  # as the start committed it
         return MessageStream(views, snapshot, started.generation).response(started.generation)
     await started.generation.wait()
-    async with views.runtime.db.session() as session:
-        chat, message = await _stored(session, started.chat.id, started.message_id)
-        return await views.message(session, chat, message)
+    return (await views.stored_reply(started.chat.id, started.message_id))[1]
 
 
 @router.post("/chats/{chatId}/messages")

@@ -11,10 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.api.v2 import render
+from vzero.core.access import Principal
 from vzero.engine.generation import Generation
 from vzero.engine.manager import GenerationManager
 from vzero.engine.usage import Tally, credits, rates_for, usage_body
+from vzero.errors import NotFound
 from vzero.runtime import Runtime
+from vzero.store.chats import chat_for, messages_of
 from vzero.store.tables import Chat, Message, Version
 
 
@@ -48,6 +51,22 @@ class V2Views:
 
     async def message(self, session: AsyncSession, chat: Chat, row: Message) -> dict[str, Any]:
         return (await self.messages(session, chat, [row]))[0]
+
+    async def stored_reply(self, chat_id: str, message_id: str) -> tuple[Chat, dict[str, Any]]:
+        """A chat and one of its replies as stored now, in a session of their own (NotFound once the chat is gone)."""
+        async with self.runtime.db.session() as session:
+            chat = await session.get(Chat, chat_id)
+            row = await session.get(Message, message_id)
+            if chat is None or row is None:
+                raise NotFound(f"Chat not found: {chat_id} (it was deleted while the reply was being generated)")
+            return chat, await self.message(session, chat, row)
+
+    async def latest_reply(self, principal: Principal, chat_id: str) -> tuple[dict[str, Any], str | None]:
+        """A chat the caller may read, as v2 shows it, and the id of its latest reply (None before the first)."""
+        async with self.runtime.db.session() as session:
+            access = await chat_for(session, principal, chat_id)
+            latest = next((m for m in reversed(await messages_of(session, chat_id)) if m.role == "assistant"), None)
+        return render.chat(access.chat, access.writable), latest.id if latest is not None else None
 
 
 async def _completed(session: AsyncSession, version_ids: set[str | None]) -> set[str]:
