@@ -23,8 +23,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="install Debian's chrom
 class PreviewServer:
     """Serves built previews at /p/<n>/ the way the app will: read_asset plus preview_headers."""
 
-    def __init__(self, runtime_dir: Path) -> None:
+    def __init__(self, runtime_dir: Path, packages_dir: Path | None = None) -> None:
         self.runtime_dir = runtime_dir
+        self.packages_dir = packages_dir or runtime_dir / "packages"
         self.results: list[BuildResult] = []
         self.reports: list[dict[str, str]] = []
         outer = self
@@ -32,14 +33,16 @@ class PreviewServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 _, _, index, name = (self.path.split("?")[0] + "/").split("/", 3)
-                hit = read_asset(outer.results[int(index)], outer.runtime_dir, name.rstrip("/") if name != "/" else "")
+                name = name.rstrip("/") if name != "/" else ""
+                result = outer.results[int(index)]
+                hit = read_asset(result, outer.runtime_dir, name, outer.packages_dir)
                 if hit is None:
                     self.send_response(404)
                     self.end_headers()
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", hit[1])
-                for key, value in preview_headers().items():
+                for key, value in preview_headers(result.script_hashes if name in ("", "index.html") else ()).items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(hit[0])

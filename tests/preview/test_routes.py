@@ -16,6 +16,7 @@ from tests import conformance
 from tests.conftest import API_KEY
 from vzero.config import Settings
 from vzero.preview import preview_headers
+from vzero.preview.page import script_hash
 from vzero.preview.screenshots import find_chromium
 from vzero.preview.service import MAX_ERRORS, PreviewService
 from vzero.store import chats as chat_store
@@ -64,8 +65,12 @@ async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymo
     assert demo == f"/preview/{chat['id']}/{chat['latestVersion']['id']}/"
     page = await anonymous.get(demo)
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
-    for key, value in preview_headers().items():
+    # The page's one inline script, its import map (next/font/google's Inter), is allowed by its hash.
+    import_map = page.text.split('<script type="importmap">')[1].split("</script>")[0]
+    for key, value in preview_headers([script_hash(import_map)]).items():
         assert page.headers[key] == value
+    font = json.loads(import_map)["imports"]["@vzero/font/Inter"]
+    assert (await anonymous.get(demo + font.removeprefix("./"))).headers["content-type"].startswith("text/javascript")
     assert "set-cookie" not in page.headers and "x-vzero-build" not in page.headers
     assert '<script type="module" src="./app.js"></script>' in page.text
     script = await anonymous.get(demo + "app.js")

@@ -1,0 +1,219 @@
+// What the vendor, app and package builds share: paths, names, esbuild messages, module formats, assets.
+import { createRequire, builtinModules } from "node:module";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+export const [runtimeDir, shimsDir] = process.argv.slice(2).map((p) => path.resolve(p));
+export const nodeModules = path.join(runtimeDir, "node_modules");
+export const requireRt = createRequire(path.join(runtimeDir, "package.json"));
+
+export function loadEsbuild() {
+  return requireRt("esbuild");
+}
+
+// Always React 19 and the runtime's Tailwind, whatever an app's package.json asks for: one React per page,
+// and Tailwind is the preview's own stylesheet compiler, not a library of the app.
+export const FORCED = new Set(["react", "react-dom", "react-is", "scheduler", "tailwindcss"]);
+// Modules vzero provides itself (offline stand-ins), by import specifier.
+export const SHIMS = {
+  "@vzero/runtime": "runtime.jsx",
+  "@vzero/jsx-runtime": "jsx-runtime.js",
+  "@vzero/tailwind": "tailwind.js",
+  "@vzero/font-google": "next-font-google.js",
+  "@vzero/font-missing": "font-missing.js",
+  "next/link": "next-link.jsx",
+  "next/image": "next-image.jsx",
+  "next/legacy/image": "next-image.jsx",
+  "next/navigation": "next-navigation.js",
+  "next/router": "next-router.js",
+  "next/compat/router": "next-router.js",
+  "next/dynamic": "next-dynamic.jsx",
+  "next/head": "next-head.jsx",
+  "next/script": "next-script.jsx",
+  "next/font/local": "next-font-local.js",
+  "next/headers": "next-headers.js",
+  "next/cache": "next-cache.js",
+  "next/server": "next-server.js",
+  "next/error": "next-error.jsx",
+  "next/form": "next-form.jsx",
+  "next/config": "next-misc.js",
+  "next/web-vitals": "next-misc.js",
+  "next/amp": "next-misc.js",
+  "next/document": "next-document.jsx",
+  "@vercel/analytics": "vercel-analytics.js",
+  "@vercel/analytics/next": "vercel-analytics.js",
+  "@vercel/analytics/react": "vercel-analytics.js",
+  "@vercel/analytics/server": "vercel-analytics.js",
+  "@vercel/speed-insights": "vercel-speed-insights.js",
+  "@vercel/speed-insights/next": "vercel-speed-insights.js",
+  "@vercel/speed-insights/react": "vercel-speed-insights.js",
+};
+// Packages whose every import a shim answers (never installed from npm).
+export const SHIMMED_PACKAGES = new Set(["next", "@vercel/analytics", "@vercel/speed-insights"]);
+export const EMPTY_MODULES = new Set(["server-only", "client-only", "next/types", "next/app"]);
+export const NODE_BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith("_")));
+
+export function vendorFile(spec) {
+  return spec.replace(/^@/, "").replace(/\//g, "__") + ".js";
+}
+
+export function packageName(spec) {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+export function isBare(spec) {
+  return !/^(\.|\/|[a-z][a-z0-9+.-]*:)/i.test(spec) || spec.startsWith("node:");
+}
+
+export function isBuiltin(spec) {
+  const bare = spec.startsWith("node:") ? spec.slice(5) : spec;
+  return spec.startsWith("node:") || NODE_BUILTINS.has(bare) || NODE_BUILTINS.has(bare.split("/")[0]);
+}
+
+export function hashOf(...parts) {
+  const hash = crypto.createHash("sha256");
+  for (const part of parts) hash.update(typeof part === "string" ? part : JSON.stringify(part));
+  return hash.digest("hex");
+}
+
+export function message(m) {
+  const loc = m.location;
+  let file = loc ? loc.file : null;
+  if (file) file = file.replace(/^app:\//, "").replace(/^vzero-virtual:/, "");
+  if (file === "__entry.tsx") file = null;
+  return {
+    text: m.text + (m.notes && m.notes.length ? "\n" + m.notes.map((n) => n.text).join("\n") : ""),
+    file,
+    line: loc ? loc.line : null,
+    column: loc ? loc.column + 1 : null,
+    lineText: loc ? loc.lineText : null,
+  };
+}
+
+// --- module formats: named exports of CommonJS files, found by reading them (never by running them) ---
+
+let lexers = null;
+export async function loadLexers() {
+  if (lexers === null) {
+    const cjs = requireRt("cjs-module-lexer");
+    const esm = await import(requireRt.resolve("es-module-lexer"));
+    await Promise.all([cjs.init ? cjs.init() : null, esm.init]);
+    lexers = { cjs, esm };
+  }
+  return lexers;
+}
+
+/** True when `file` is an ES module (by extension, its package's "type", or its syntax). */
+export function isEsm(file, source, lex) {
+  if (file.endsWith(".mjs") || file.endsWith(".mts")) return true;
+  if (file.endsWith(".cjs") || file.endsWith(".cts")) return false;
+  try {
+    const result = lex.esm.parse(source);
+    if (result[3] !== undefined) return Boolean(result[3]);
+    return result[0].some((i) => i.d === -1) || result[1].length > 0;
+  } catch {
+    return !/\bmodule\.exports\b|\bexports\.[A-Za-z_$]/.test(source);
+  }
+}
+
+/** Export names of a CommonJS module, following `module.exports = require("./x")` re-exports. */
+export async function cjsExports(file, resolve, lex, depth = 0, seen = new Set()) {
+  if (seen.has(file) || depth > 8) return new Set();
+  seen.add(file);
+  let source;
+  try {
+    source = fs.readFileSync(file, "utf8");
+  } catch {
+    return new Set();
+  }
+  let parsed;
+  try {
+    parsed = lex.cjs.parse(source);
+  } catch {
+    return new Set();
+  }
+  const names = new Set(parsed.exports);
+  for (const spec of parsed.reexports) {
+    const target = await resolve(spec, path.dirname(file));
+    if (target) for (const name of await cjsExports(target, resolve, lex, depth + 1, seen)) names.add(name);
+  }
+  return names;
+}
+
+export function entryModule(spec, file, names) {
+  const s = JSON.stringify(spec);
+  if (names === null) {
+    // An ES module: everything it exports, and a default even when it has none (as bundlers give one).
+    return `export * from ${s};\nimport * as ns from ${s};\nexport default (ns.default !== undefined ? ns.default : ns);\n`;
+  }
+  const ids = [...names].filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && k !== "__esModule");
+  return `import * as ns from ${s};\nexport default ns.default;\n` + (ids.length ? `export const { ${ids.join(", ")} } = ns;\n` : "");
+}
+
+// --- assets: files that bundled code refers to by URL ---------------------------------------------------
+
+export const ASSET_EXTS = [".woff2", ".woff", ".ttf", ".otf", ".eot", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".mp3", ".mp4", ".wav", ".webm"];
+export const ASSET_BASE = "__VZERO_ASSET_BASE__/";
+const ASSET_IN_JS = /(["'`])__VZERO_ASSET_BASE__\/([^"'`]+)\1/g;
+
+/**
+ * Write esbuild's output files, turning asset URLs into ones relative to the file that uses them: in
+ * JavaScript a `new URL(..., import.meta.url)` (the page's base is not the module's), in CSS a relative path.
+ */
+export function writeOutputs(outputFiles, outdir) {
+  const written = [];
+  for (const file of outputFiles) {
+    const rel = path.relative(outdir, file.path);
+    let contents = file.contents;
+    if (file.path.endsWith(".js") || file.path.endsWith(".css")) {
+      let text = file.text;
+      if (text.includes(ASSET_BASE)) {
+        const fromDir = path.posix.dirname(rel.split(path.sep).join("/"));
+        const relTo = (target) => {
+          const r = path.posix.relative(fromDir, target);
+          return r.startsWith(".") ? r : "./" + r;
+        };
+        // publicPath also prefixes imports between chunks: those become plain relative paths.
+        text = file.path.endsWith(".js")
+          ? text.replace(ASSET_IN_JS, (_all, _q, target) =>
+              path.posix.basename(target).startsWith("asset-")
+                ? `new URL(${JSON.stringify(relTo(target))}, import.meta.url).href`
+                : JSON.stringify(relTo(target)))
+          : text.split(ASSET_BASE).join("").replace(/url\((["']?)([^"')]+)\1\)/g, (all, q, target) =>
+              target.startsWith("asset-") || target.includes("/asset-") ? `url(${q}${relTo(target)}${q})` : all);
+        contents = Buffer.from(text);
+      }
+    }
+    const target = path.join(outdir, rel);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, contents);
+    written.push(rel);
+  }
+  return written;
+}
+
+/** Prepend to an entry's JavaScript the loading of the stylesheet esbuild extracted from it. */
+export function cssLoader(cssFile) {
+  return `(()=>{const l=document.createElement("link");l.rel="stylesheet";l.href=new URL(${JSON.stringify("./" + cssFile)},import.meta.url).href;document.head.appendChild(l)})();\n`;
+}
+
+// --- next/font/local: font paths become URLs of the files, and the font gets the name it was declared as ---
+
+const FONT_PATH = /(["'])(\.{1,2}\/[^"'\n]+?\.(?:woff2|woff|ttf|otf|eot))\1/g;
+
+export function transformLocalFonts(source) {
+  if (!source.includes("next/font/local")) return source;
+  const m = /import\s+([A-Za-z_$][\w$]*)\s+from\s*["']next\/font\/local["']/.exec(source);
+  if (!m) return source;
+  const loader = m[1];
+  const imports = [];
+  let out = source.replace(FONT_PATH, (_all, _q, p) => {
+    imports.push(`import __vzeroFont${imports.length} from ${JSON.stringify(p)};`);
+    return `__vzeroFont${imports.length - 1}`;
+  });
+  const call = new RegExp(`((?:const|let|var)\\s+([A-Za-z_$][\\w$]*)\\s*(?::[^=;]+)?=\\s*)${loader.replace(/\$/g, "\\$")}\\s*\\(`, "g");
+  out = out.replace(call, (_all, head, name) => `${head}${loader}.named(${JSON.stringify(name)})(`);
+  return imports.join("\n") + (imports.length ? "\n" : "") + out;
+}
