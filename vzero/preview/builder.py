@@ -43,12 +43,13 @@ class PackagesInstalling(PreviewUnavailable):
 
 
 def _fingerprint() -> str:
-    """Everything besides the files that shapes a build: pinned packages, bundler, shims, page format."""
+    """Everything besides the files that shapes a build: pinned packages, bundler, shims, how packages are linked."""
     digest = hashlib.sha256(f"page:{PAGE_FORMAT}\0lock:{lock_digest()}\0".encode())
-    for folder in (BUNDLER_DIR, SHIMS_DIR):
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    here = Path(__file__).resolve().parent
+    paths = [*sorted(BUNDLER_DIR.iterdir()), *sorted(SHIMS_DIR.iterdir()), here / "resolver.py", here / "fonts.py", here / "page.py"]
+    for path in paths:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -363,12 +363,15 @@ class PackageStore:
             candidates: list[Path] = []
             for child in base.iterdir():
                 if child.name.startswith("@") and child.is_dir():
-                    candidates += [c for c in child.iterdir() if "@" in c.name]
+                    candidates += [c for c in child.iterdir() if "@" in c.name and not c.name.startswith(".")]
                 elif "@" in child.name and not child.name.startswith("."):
                     candidates.append(child)
             for path in candidates:
                 key = str(path.relative_to(base))
-                used = path.stat().st_mtime
+                try:
+                    used = path.stat().st_mtime
+                except OSError:
+                    continue  # removed meanwhile (another process evicted or renamed it)
                 if kind == "pkgs":
                     marker = path / _INSTALLED
                     try:

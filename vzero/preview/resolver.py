@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vzero.preview import semver
-from vzero.preview.packages import PackageStore
+from vzero.preview.packages import PackageStore, release_of
 from vzero.preview.registry import PackageError, PackageNotFound, PackageRefused, RegistryUnreachable, Release
 from vzero.preview.result import BuildError
 
@@ -171,20 +171,20 @@ class PackageResolver:
     def _pinned_choice(self, name: str) -> Choice:
         release = self._pinned_releases.get(name)
         if release is None:
-            from vzero.preview.packages import release_of
-
-            release = release_of(self.runtime_dir / "node_modules" / name, name, self.pinned[name])
+            # React's own dependencies (scheduler) are in the runtime without being pinned by name.
+            release = release_of(self.runtime_dir / "node_modules" / name, name, self.pinned.get(name, "?"))
             self._pinned_releases[name] = release
-        return Choice(name, self.pinned[name], True, release)
+        return Choice(name, release.version, True, release)
 
     async def choose(self, name: str, spec: str | None, notes: list[str]) -> Choice:
         """The version of `name` to use for range `spec` (None: no constraint); PackageError when there is none."""
         spec = spec.strip() if isinstance(spec, str) else None
         pinned = self.pinned.get(name)
         if name in FORCED:
-            if pinned is None:
-                raise PackageNotFound(f"{name} is missing from the preview runtime")
-            return self._pinned_choice(name)
+            try:
+                return self._pinned_choice(name)
+            except PackageError:
+                raise PackageNotFound(f"{name} is missing from the preview runtime") from None
         if pinned is not None and (spec in (None, "", "*", "latest", "x") or semver.satisfies(pinned, spec or "*")):
             return self._pinned_choice(name)
         try:
@@ -209,6 +209,8 @@ class PackageResolver:
         root = self.store.bundle_root(choice.name, choice.version)
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             current = json.loads((root / "current.json").read_text())
+            if current.get("fingerprint") != self._fingerprint:
+                return None  # built by another version of the bundler: build again
             data = json.loads((root / str(current["build"]) / "manifest.json").read_text())
             manifest = _Manifest(str(current["build"]), dict(data["files"]), set(data["missing"]), list(data["externals"]))
             self._manifests[choice.key] = manifest
@@ -269,7 +271,7 @@ class PackageResolver:
         data = json.loads((final / "manifest.json").read_text())
         manifest_obj = _Manifest(build, dict(data["files"]), set(data["missing"]), list(data["externals"]))
         current = root / f".current-{uuid.uuid4().hex[:8]}"
-        current.write_text(json.dumps({"build": build, "entries": entries}))
+        current.write_text(json.dumps({"build": build, "entries": entries, "fingerprint": self._fingerprint}))
         current.replace(root / "current.json")
         self._manifests[choice.key] = manifest_obj
         return manifest_obj
@@ -339,6 +341,9 @@ class PackageResolver:
                     raise PackageRefused(f"'{spec}' is not provided by the preview")
                 peer = requester is not None and name in requester.release.peer_dependencies
                 existing = top.get(name)
+                if existing is None and requester is not None and name in ranges:
+                    # The app's package.json names it: that version is installed at the top, as npm would.
+                    existing = top[name] = await self.choose(name, ranges[name], linked.notes)
                 if existing is not None and (peer or spec_range is None or not spec_range.strip() or semver.satisfies(existing.version, spec_range)):
                     choice = existing
                 else:

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  EMPTY_MODULES, FORCED, SHIMMED_PACKAGES, SHIMS, isBare, isBuiltin, message, nodeModules, packageName,
+  EMPTY_MODULES, FORCED, SHIMMED_PACKAGES, SHIMS, isBare, isBuiltin, message, nodeModules, packageName, polyfillOf, requireInterop, requireRt,
   runtimeDir, transformLocalFonts, vendorFile,
 } from "./common.mjs";
 import { PINNED, VENDOR_SET } from "./vendor.mjs";
@@ -355,6 +355,7 @@ function appPlugin(state) {
     name: "vzero-app",
     setup(build) {
       build.onResolve({ filter: /^vzero:entry$/ }, () => ({ path: "/__entry.tsx", namespace: "app" }));
+      requireInterop(build, runtimeDir);
       build.onResolve({ filter: /.*/ }, (args) => {
         const spec = args.path.split("?")[0];
         const fromApp = args.namespace === "app";
@@ -371,7 +372,7 @@ function appPlugin(state) {
           if (!found) return { errors: [{ text: `Could not resolve "${args.path}": no such file in this version` }] };
           return { path: found, namespace: "app" };
         }
-        if (args.namespace === "vzero-require") return { path: spec, external: true };
+        if (args.namespace === "vzero-ns") return { path: args.path, external: true };
         if (!isBare(spec) || (spec.startsWith("node:") && !fromApp)) {
           if (/^(https?:)?\/\//.test(spec)) {
             return { errors: [{ text: `Cannot import "${spec}": the offline preview loads nothing from the network` }] };
@@ -389,18 +390,24 @@ function appPlugin(state) {
         if (SHIMMED_PACKAGES.has(name)) {
           return { errors: [{ text: `'${spec}' is not supported in the preview (shimmed: ${Object.keys(SHIMS).filter((s) => packageName(s) === name).concat(name === "next" ? ["next/font/google"] : []).join(", ")})` }] };
         }
+        // Tailwind v3 configs read its CommonJS helpers with named imports ({ fontFamily } from "tailwindcss/defaultTheme").
+        if (name === "tailwindcss" && spec !== name) {
+          try {
+            return { path: requireRt.resolve(spec) };
+          } catch {
+            return undefined;
+          }
+        }
         // A pinned package is used unless the app's package.json asks for a version it is not.
         const usable = FORCED.has(name) || (name in PINNED && !state.npm.has(name));
         if (usable && VENDOR_SET.has(spec)) return leave(args, "./vendor/" + vendorFile(spec));
         if (usable || !fromApp) return undefined; // bundled from the runtime's node_modules
         if (isBuiltin(spec)) {
+          const polyfill = polyfillOf(spec);
+          if (polyfill) return external(state, args, polyfill);
           return { errors: [{ text: `Module not found: '${spec}' is a Node.js module; the preview runs in the browser` }] };
         }
         return external(state, args, spec);
-      });
-      build.onLoad({ filter: /.*/, namespace: "vzero-require" }, (args) => {
-        const s = JSON.stringify(args.path);
-        return { contents: `import * as ns from ${s};\nexport * from ${s};\nvar d = ns.default;\nexport { d as default };\n`, loader: "js", resolveDir: runtimeDir };
       });
       build.onLoad({ filter: /.*/, namespace: "vzero-virtual" }, (args) => ({
         contents: args.path === "next/font/google" ? fontModule(parseFonts(state.files)) : "export {};",

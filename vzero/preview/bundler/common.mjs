@@ -53,6 +53,23 @@ export const SHIMS = {
 export const SHIMMED_PACKAGES = new Set(["next", "@vercel/analytics", "@vercel/speed-insights"]);
 export const EMPTY_MODULES = new Set(["server-only", "client-only", "next/types", "next/app"]);
 export const NODE_BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith("_")));
+// The browser stand-ins Next.js gives client code for Node.js modules (npm packages, installed like any other).
+export const NODE_POLYFILLS = {
+  assert: "assert", buffer: "buffer", constants: "constants-browserify", crypto: "crypto-browserify",
+  domain: "domain-browser", events: "events", http: "stream-http", https: "https-browserify",
+  os: "os-browserify", path: "path-browserify", process: "process", punycode: "punycode",
+  querystring: "querystring-es3", stream: "stream-browserify", string_decoder: "string_decoder",
+  timers: "timers-browserify", tty: "tty-browserify", url: "url", util: "util", vm: "vm-browserify",
+  zlib: "browserify-zlib",
+};
+
+/** The npm package standing in for Node.js module `spec` in a browser, or null when there is none. */
+export function polyfillOf(spec) {
+  const bare = spec.replace(/^node:/, "");
+  const name = bare.split("/")[0];
+  if (!NODE_POLYFILLS[name]) return null;
+  return bare === name ? NODE_POLYFILLS[name] : null;
+}
 
 export function vendorFile(spec) {
   return spec.replace(/^@/, "").replace(/\//g, "__") + ".js";
@@ -142,14 +159,79 @@ export async function cjsExports(file, resolve, lex, depth = 0, seen = new Set()
   return names;
 }
 
-export function entryModule(spec, file, names) {
+/**
+ * What an ES module exports that a bundle must state itself: whether it has a default export, and the
+ * packages whose exports it passes on with `export * from "pkg"` (esbuild loses those through a chunk).
+ */
+export async function esmShape(file, source, lex, resolve, depth = 0, seen = new Set()) {
+  const shape = { hasDefault: false, stars: new Set() };
+  if (seen.has(file) || depth > 8) return shape;
+  seen.add(file);
+  let exports;
+  try {
+    [, exports] = lex.esm.parse(source);
+  } catch {
+    return shape;
+  }
+  for (const exp of exports) {
+    if (depth === 0 && exp.name === "default") shape.hasDefault = true;
+    if (exp.type !== "reexport-all" || typeof exp.from !== "string") continue;
+    if (isBare(exp.from)) {
+      shape.stars.add(exp.from);
+      continue;
+    }
+    const target = await resolve(exp.from, path.dirname(file));
+    if (!target) continue;
+    let text;
+    try {
+      text = fs.readFileSync(target, "utf8");
+    } catch {
+      continue;
+    }
+    const inner = await esmShape(target, text, lex, resolve, depth + 1, seen);
+    for (const star of inner.stars) shape.stars.add(star);
+  }
+  return shape;
+}
+
+/**
+ * The entry module that re-exports `spec`: for an ES module its exports (`shape` from esmShape), for a
+ * CommonJS module (`names` from cjsExports) its module.exports as default and each name found in it.
+ */
+export function entryModule(spec, { shape = null, names = null, external = () => false } = {}) {
   const s = JSON.stringify(spec);
   if (names === null) {
-    // An ES module: everything it exports, and a default even when it has none (as bundlers give one).
-    return `export * from ${s};\nimport * as ns from ${s};\nexport default (ns.default !== undefined ? ns.default : ns);\n`;
+    const lines = [`export * from ${s};`];
+    const stars = shape ? [...shape.stars].filter(external) : [];
+    if (shape && shape.hasDefault) lines.push(`export { default } from ${s};`);
+    // No default: the namespace stands in, as bundlers give (not with stars: a namespace would lose them).
+    else if (!stars.length) lines.push(`import * as ns from ${s};`, "export default ns;");
+    for (const star of stars) lines.push(`export * from ${JSON.stringify(star)};`);
+    return lines.join("\n") + "\n";
   }
-  const ids = [...names].filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && k !== "__esModule");
-  return `import * as ns from ${s};\nexport default ns.default;\n` + (ids.length ? `export const { ${ids.join(", ")} } = ns;\n` : "");
+  const ids = [...names].filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && k !== "__esModule" && k !== COMMONJS_MARK);
+  return `import * as ns from ${s};\nexport default ns.default;\nexport const ${COMMONJS_MARK} = true;\n` + (ids.length ? `export const { ${ids.join(", ")} } = ns;\n` : "");
+}
+
+// --- require() of a module the bundle leaves to the page ----------------------------------------------
+// CommonJS code that require()s such a module gets what it would get bundled: a CommonJS module's
+// module.exports (an entry module marks that it stands for one), else the ES module's namespace.
+export const COMMONJS_MARK = "__vzeroCommonJS";
+
+export function requireShim(spec) {
+  return `module.exports = require(${JSON.stringify("vzero-ns:" + spec)}).m;\n`;
+}
+
+export function namespaceShim(spec) {
+  const s = JSON.stringify(spec);
+  return `import * as ns from ${s};\nexport const m = ns.${COMMONJS_MARK} === true ? ns.default : ns;\n`;
+}
+
+/** Plugin hooks for the two shims; `resolveDir` is where their imports resolve from. */
+export function requireInterop(build, resolveDir) {
+  build.onResolve({ filter: /^vzero-ns:/ }, (args) => ({ path: args.path.slice("vzero-ns:".length), namespace: "vzero-ns" }));
+  build.onLoad({ filter: /.*/, namespace: "vzero-ns" }, (args) => ({ contents: namespaceShim(args.path), loader: "js", resolveDir }));
+  build.onLoad({ filter: /.*/, namespace: "vzero-require" }, (args) => ({ contents: requireShim(args.path), loader: "js", resolveDir }));
 }
 
 // --- assets: files that bundled code refers to by URL ---------------------------------------------------

@@ -5,8 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ASSET_BASE, ASSET_EXTS, cjsExports, cssLoader, entryModule, isBare, isBuiltin, isEsm, loadLexers, message,
-  packageName, transformLocalFonts, writeOutputs,
+  ASSET_BASE, ASSET_EXTS, cjsExports, cssLoader, entryModule, esmShape, isBare, isBuiltin, isEsm, loadLexers, message,
+  packageName, polyfillOf, requireInterop, transformLocalFonts, writeOutputs,
 } from "./common.mjs";
 
 export function entryFile(sub) {
@@ -46,34 +46,33 @@ export async function buildPackage(esbuild, req) {
         else if (ext === ".json" || ASSET_EXTS.includes(ext)) contents = `import d from ${JSON.stringify(spec)};\nexport default d;\n`;
         else {
           const source = fs.readFileSync(resolved.path, "utf8");
-          if (isEsm(resolved.path, source, lex)) contents = entryModule(spec, resolved.path, null);
-          else {
-            const resolveFrom = async (s, dir) => {
-              if (isBare(s) && packageName(s) !== name) return null;
-              const r = await build.resolve(s, { kind: "require-call", resolveDir: dir });
-              return r.errors.length || !r.path.startsWith(root + path.sep) ? null : r.path;
-            };
-            contents = entryModule(spec, resolved.path, await cjsExports(resolved.path, resolveFrom, lex));
-          }
+          const resolveFrom = async (s, dir) => {
+            if (isBare(s) && packageName(s) !== name) return null;
+            const r = await build.resolve(s, { kind: "require-call", resolveDir: dir });
+            return r.errors.length || !r.path.startsWith(root + path.sep) ? null : r.path;
+          };
+          const external = (s) => packageName(s) !== name && !isBuiltin(s);
+          contents = isEsm(resolved.path, source, lex)
+            ? entryModule(spec, { shape: await esmShape(resolved.path, source, lex, resolveFrom), external })
+            : entryModule(spec, { names: await cjsExports(resolved.path, resolveFrom, lex) });
         }
         return { contents, loader: "js", resolveDir: nodeModulesDir };
       });
+      requireInterop(build, nodeModulesDir);
       build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.namespace === "vzero-require") return { path: args.path, external: true };
+        if (args.namespace === "vzero-ns") return { path: args.path, external: true };
         const spec = args.path.split("?")[0];
         if (/^(https?:)?\/\//.test(spec)) return { errors: [{ text: `Cannot import "${spec}": the preview loads nothing from the network` }] };
-        if (!isBare(spec) || args.namespace === "pkg-entry") return undefined;
+        if (!isBare(spec)) return undefined;
         if (packageName(spec) === name) return undefined; // its own files, through its exports map
         if (isBuiltin(spec) && !declared.has(spec.replace(/^node:/, "").split("/")[0])) {
-          return { path: spec, namespace: "vzero-empty" }; // a Node.js module: nothing of it exists in a browser
+          // A Node.js module: its browser stand-in if there is one (as Next.js gives), else nothing.
+          const polyfill = polyfillOf(spec);
+          return polyfill ? leave(args, polyfill) : { path: spec, namespace: "vzero-empty" };
         }
         return leave(args, spec);
       });
       build.onLoad({ filter: /.*/, namespace: "vzero-empty" }, () => ({ contents: "module.exports = {};\n", loader: "js" }));
-      build.onLoad({ filter: /.*/, namespace: "vzero-require" }, (args) => {
-        const s = JSON.stringify(args.path);
-        return { contents: `import * as ns from ${s};\nexport * from ${s};\nvar d = ns.default;\nexport { d as default };\n`, loader: "js" };
-      });
       build.onLoad({ filter: /.*/, namespace: "file" }, (args) => {
         if (!args.path.startsWith(root + path.sep)) {
           return { errors: [{ text: `${name} reaches outside its own folder (${path.basename(args.path)})` }] };

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ASSET_BASE, ASSET_EXTS, SHIMS, cjsExports, entryModule, hashOf, isEsm, loadLexers, nodeModules, requireRt,
+  ASSET_BASE, ASSET_EXTS, SHIMS, cjsExports, entryModule, esmShape, hashOf, isEsm, loadLexers, nodeModules, requireRt,
   runtimeDir, shimsDir, vendorFile, writeOutputs, transformLocalFonts,
 } from "./common.mjs";
 
@@ -55,12 +55,11 @@ function exportsTarget(spec) {
   }
 }
 
+const bundlerDir = path.dirname(new URL(import.meta.url).pathname);
+
 function stampOf() {
-  return hashOf(
-    String(VENDOR_FORMAT),
-    fs.readFileSync(path.join(runtimeDir, "package-lock.json")),
-    ...fs.readdirSync(shimsDir).sort().flatMap((name) => [name, fs.readFileSync(path.join(shimsDir, name))]),
-  );
+  const files = (dir) => fs.readdirSync(dir).sort().flatMap((name) => [name, fs.readFileSync(path.join(dir, name))]);
+  return hashOf(String(VENDOR_FORMAT), fs.readFileSync(path.join(runtimeDir, "package-lock.json")), ...files(shimsDir), ...files(bundlerDir));
 }
 
 async function entryContents(spec, build, lex) {
@@ -69,14 +68,14 @@ async function entryContents(spec, build, lex) {
     return `export * from ${file};\nimport * as ns from ${file};\nexport default ns.default;\n`;
   }
   const resolved = await build.resolve(spec, { kind: "import-statement", resolveDir: runtimeDir });
-  if (resolved.errors.length || !resolved.path) return entryModule(spec, null, null);
+  if (resolved.errors.length || !resolved.path) return entryModule(spec);
   const source = fs.readFileSync(resolved.path, "utf8");
-  if (isEsm(resolved.path, source, lex)) return entryModule(spec, resolved.path, null);
   const resolveFrom = async (s, dir) => {
     const r = await build.resolve(s, { kind: "require-call", resolveDir: dir });
     return r.errors.length ? null : r.path;
   };
-  return entryModule(spec, resolved.path, await cjsExports(resolved.path, resolveFrom, lex));
+  if (isEsm(resolved.path, source, lex)) return entryModule(spec, { shape: await esmShape(resolved.path, source, lex, resolveFrom) });
+  return entryModule(spec, { names: await cjsExports(resolved.path, resolveFrom, lex) });
 }
 
 export async function prepareVendor(esbuild) {
