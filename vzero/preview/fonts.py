@@ -64,10 +64,10 @@ def describe(name: str, package: str, source: Path) -> dict[str, Any] | None:
         if name not in _GEIST:
             return None
         family, category, upright, italic = _GEIST[name]
-        faces = [{"file": upright, "weight": "100 900", "style": "normal", "unicodeRange": None}]
+        geist: list[dict[str, Any]] = [{"file": upright, "weight": "100 900", "style": "normal", "unicodeRange": None}]
         if (source / italic).is_file():
-            faces.append({"file": italic, "weight": "100 900", "style": "italic", "unicodeRange": None})
-        return {"family": family, "category": category, "variable": True, "faces": faces}
+            geist.append({"file": italic, "weight": "100 900", "style": "italic", "unicodeRange": None})
+        return {"family": family, "category": category, "variable": True, "faces": geist}
     try:
         meta = json.loads((source / "metadata.json").read_text())
     except (OSError, ValueError):
@@ -90,7 +90,7 @@ def describe(name: str, package: str, source: Path) -> dict[str, Any] | None:
         return None
     family = str(meta.get("family") or name.replace("_", " "))
     for face in faces:
-        face["file"] = "files/" + face["file"]
+        face["file"] = "files/" + str(face["file"])
     return {"family": family, "category": str(meta.get("category") or "sans-serif"), "variable": variable, "faces": faces}
 
 

@@ -102,7 +102,7 @@ class PackageStore:
         self._installing: dict[str, asyncio.Task[Path]] = {}
         self._choices: dict[tuple[str, str], tuple[str, float]] = {}
         self._touched: dict[str, float] = {}
-        self._pruning: asyncio.Task[None] | None = None
+        self._pruning: asyncio.Task[list[str]] | None = None
         self.installs = 0  # packages this process downloaded and unpacked (tests, diagnostics)
         self.fetches = 0  # registry metadata documents fetched
 

@@ -16,7 +16,6 @@ import json
 import logging
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -289,9 +288,9 @@ class PackageResolver:
 
         known = self._fonts.get(name)
         if known is not None:
-            folder = known.removeprefix("./" + NPM_PREFIX).rsplit("/", 1)[0]
-            if self.bundle_exists(folder):
-                return known, folder, False
+            where = known.removeprefix("./" + NPM_PREFIX).rsplit("/", 1)[0]
+            if self.bundle_exists(where):
+                return known, where, False
         unreachable = False
         for package in fonts.packages_for(name):
             try:
@@ -305,7 +304,7 @@ class PackageResolver:
                 continue
             source = self._source_dir(choice) / "node_modules" / package
             root = self.store.bundle_root(choice.name, choice.version)
-            folder = await asyncio.to_thread(fonts.write_module, name, package, source, root)
+            folder: str | None = await asyncio.to_thread(fonts.write_module, name, package, source, root)
             if folder is None:
                 continue
             url = f"./{NPM_PREFIX}{choice.key}/{folder}/font.js"
@@ -414,7 +413,6 @@ class PackageResolver:
             manifest = built.get(choice.key)
             if manifest is None and not (choice.pinned and spec in self.vendored):
                 continue  # its bundle failed: already an error
-            sub = subpath(spec)
             if manifest is not None and spec in manifest.missing:
                 fail(spec, f"Module not found: '{spec}' does not exist in {choice.key}", None, requester)
                 continue

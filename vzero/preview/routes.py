@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,7 +35,7 @@ SCREENSHOT = "__screenshot.png"
 INSPECTOR = "__inspect"
 
 
-def _headers(script_hashes: tuple[str, ...] | list[str] = (), **extra: str) -> dict[str, str]:
+def _headers(*, script_hashes: Sequence[str] = (), **extra: str) -> dict[str, str]:
     return {**preview_headers(script_hashes), "Cache-Control": "no-cache", **extra}
 
 
@@ -77,8 +78,8 @@ def _asset(request: Request, result: BuildResult, vendor_root: Any, name: str, p
         extra["X-Vzero-Build"] = "failed"
     hashes = result.script_hashes if page else ()
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=_headers(hashes, **extra))
-    return Response(content, media_type=media_type, headers=_headers(hashes, **extra))
+        return Response(status_code=304, headers=_headers(script_hashes=hashes, **extra))
+    return Response(content, media_type=media_type, headers=_headers(script_hashes=hashes, **extra))
 
 
 def _folder_redirect(request: Request, last: str) -> Response:
