@@ -202,10 +202,12 @@ class PackageResolver:
         return self.runtime_dir if choice.pinned else self.store.package_dir(choice.name, choice.version)
 
     def _manifest(self, choice: Choice) -> _Manifest | None:
+        root = self.store.bundle_root(choice.name, choice.version)
         cached = self._manifests.get(choice.key)
         if cached is not None:
-            return cached
-        root = self.store.bundle_root(choice.name, choice.version)
+            if (root / cached.build).is_dir():
+                return cached
+            del self._manifests[choice.key]  # evicted from the cache since: build it again
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             current = json.loads((root / "current.json").read_text())
             if current.get("fingerprint") != self._fingerprint:
