@@ -175,7 +175,7 @@ class PackageResolver:
             self._pinned_releases[name] = release
         return Choice(name, release.version, True, release)
 
-    async def choose(self, name: str, spec: str | None, notes: list[str]) -> Choice:
+    async def choose(self, name: str, spec: str | None, notes: list[str], progress: Progress | None = None) -> Choice:
         """The version of `name` to use for range `spec` (None: no constraint); PackageError when there is none."""
         spec = spec.strip() if isinstance(spec, str) else None
         pinned = self.pinned.get(name)
@@ -186,6 +186,8 @@ class PackageResolver:
                 raise PackageNotFound(f"{name} is missing from the preview runtime") from None
         if pinned is not None and (spec in (None, "", "*", "latest", "x") or semver.satisfies(pinned, spec or "*")):
             return self._pinned_choice(name)
+        if progress is not None:
+            progress.installing.add(name)  # asking the registry is the first part of an install
         try:
             release = await self.store.choose(name, spec)
         except (RegistryUnreachable, PackageNotFound) as exc:
@@ -193,6 +195,9 @@ class PackageResolver:
                 raise
             notes.append(f"{name}: {spec} was asked for; the pinned {pinned} is used instead ({exc.message})")
             return self._pinned_choice(name)
+        finally:
+            if progress is not None:
+                progress.installing.discard(name)
         if release.version == pinned:
             return self._pinned_choice(name)
         return Choice(name, release.version, False, release)
@@ -344,11 +349,11 @@ class PackageResolver:
                 existing = top.get(name)
                 if existing is None and requester is not None and name in ranges:
                     # The app's package.json names it: that version is installed at the top, as npm would.
-                    existing = top[name] = await self.choose(name, ranges[name], linked.notes)
+                    existing = top[name] = await self.choose(name, ranges[name], linked.notes, progress)
                 if existing is not None and (peer or spec_range is None or not spec_range.strip() or semver.satisfies(existing.version, spec_range)):
                     choice = existing
                 else:
-                    choice = await self.choose(name, spec_range, linked.notes)
+                    choice = await self.choose(name, spec_range, linked.notes, progress)
                     if existing is None:
                         top[name] = choice
             except PackageError as exc:
