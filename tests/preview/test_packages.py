@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import time
@@ -211,10 +212,13 @@ async def test_least_recently_used_packages_are_evicted(tmp_path: Path, registry
     monkeypatch.setattr(packages, "_TOUCH_EVERY", 0.0)
     for name in ("old", "mid", "new"):
         registry.publish(name, "1.0.0", {"index.js": "x" * 10_000})
-    store = store_for(tmp_path / "packages", registry, cache_bytes=25_000)
+    store = store_for(tmp_path / "packages", registry)
     try:
         for name in ("old", "mid", "new"):
             await store.install(await store.choose(name, "1.0.0"))
+        await store.aclose()  # the prune each install schedules has run (nothing to do under the default limit)
+        store.policy = dataclasses.replace(store.policy, cache_bytes=25_000)
+        for name in ("old", "mid", "new"):
             marker = store.package_dir(name, "1.0.0") / ".vzero-installed.json"
             stamp = time.time() - {"old": 300, "mid": 200, "new": 100}[name]
             os.utime(marker, (stamp, stamp))
@@ -224,3 +228,16 @@ async def test_least_recently_used_packages_are_evicted(tmp_path: Path, registry
         assert store.is_installed("old", "1.0.0") and store.is_installed("new", "1.0.0")
     finally:
         await store.aclose()
+
+
+async def test_old_metadata_answers_while_it_is_refreshed(store: PackageStore, registry: FakeRegistry) -> None:
+    publish_widget(registry, "1.0.0")
+    assert (await store.choose("widget", "^1")).version == "1.0.0"
+    publish_widget(registry, "1.1.0")
+    store.policy = dataclasses.replace(store.policy, metadata_ttl=0.0)  # everything is old now
+    assert (await store.choose("widget", "^1")).version == "1.0.0"  # answered at once from what was known
+    for _ in range(100):
+        if registry.requests["/widget"] == 2 and not store._fetching:
+            break
+        await asyncio.sleep(0.02)
+    assert (await store.choose("widget", "^1")).version == "1.1.0"  # the refresh made in the background

@@ -27,7 +27,7 @@ import tarfile
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,8 @@ class PackageStore:
     async def packument(self, name: str, *, max_age: float | None = None) -> Packument:
         """Metadata of `name`: from memory or disk when younger than `max_age`, else from the registry.
 
-        When the registry cannot be reached, an older copy answers instead (offline use of what was seen before).
+        An older copy answers at once while a fresh one is fetched in the background (`max_age=0` waits for it),
+        and answers instead when the registry cannot be reached (offline use of what was seen before).
         """
         max_age = self.policy.metadata_ttl if max_age is None else max_age
         cached = self._packuments.get(name)
@@ -163,17 +164,29 @@ class PackageStore:
                 self._packuments[name] = cached
         if cached is not None and time.time() - cached.fetched < max_age:
             return cached
+        stale_ok = cached is not None and max_age > 0
         task = self._fetching.get(name)
         if task is None:
             task = asyncio.create_task(self._fetch_packument(name))
             self._fetching[name] = task
-            task.add_done_callback(lambda _t: self._fetching.pop(name, None))
+            task.add_done_callback(self._fetched(name))
+        if stale_ok:
+            assert cached is not None
+            return cached  # old but good enough now: a build does not wait for the refresh under way
         try:
             return await asyncio.shield(task)
         except RegistryUnreachable:
             if cached is not None:
                 return cached
             raise
+
+    def _fetched(self, name: str) -> Callable[[asyncio.Task[Packument]], None]:
+        def done(task: asyncio.Task[Packument]) -> None:
+            self._fetching.pop(name, None)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                log.info("could not refresh the npm metadata of %s: %s", name, getattr(error, "message", error))
+
+        return done
 
     async def _fetch_packument(self, name: str) -> Packument:
         packument = await self.registry.packument(name)
