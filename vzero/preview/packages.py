@@ -150,28 +150,25 @@ class PackageStore:
                     f"{name}: {spec[:80]!r} is not a version range or dist-tag (URLs, git, file: and npm: specs are not installed)"
                 ) from None
 
-    async def packument(self, name: str, *, max_age: float | None = None) -> Packument:
-        """Metadata of `name`: from memory or disk when younger than `max_age`, else from the registry.
+    async def packument(self, name: str, *, fresh: bool = False) -> Packument:
+        """Metadata of `name`: from memory or disk while younger than the metadata TTL, else from the registry.
 
-        An older copy answers at once while a fresh one is fetched in the background (`max_age=0` waits for it),
+        An older copy answers at once while a fresh one is fetched in the background (`fresh` waits for it),
         and answers instead when the registry cannot be reached (offline use of what was seen before).
         """
-        max_age = self.policy.metadata_ttl if max_age is None else max_age
         cached = self._packuments.get(name)
         if cached is None:
             cached = await asyncio.to_thread(self._read_packument, name)
             if cached is not None:
                 self._packuments[name] = cached
-        if cached is not None and time.time() - cached.fetched < max_age:
+        if cached is not None and not fresh and time.time() - cached.fetched < self.policy.metadata_ttl:
             return cached
-        stale_ok = cached is not None and max_age > 0
         task = self._fetching.get(name)
         if task is None:
             task = asyncio.create_task(self._fetch_packument(name))
             self._fetching[name] = task
             task.add_done_callback(self._fetched(name))
-        if stale_ok:
-            assert cached is not None
+        if cached is not None and not fresh:
             return cached  # old but good enough now: a build does not wait for the refresh under way
         try:
             return await asyncio.shield(task)
@@ -227,7 +224,7 @@ class PackageStore:
         packument = await self.packument(name)
         version = self._pick(packument, spec)
         if version is None and time.time() - packument.fetched > _RECHECK_AFTER:
-            packument = await self.packument(name, max_age=0)  # published since we last looked?
+            packument = await self.packument(name, fresh=True)  # published since we last looked?
             version = self._pick(packument, spec)
         if version is None:
             latest = packument.tags.get("latest")
