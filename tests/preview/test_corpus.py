@@ -91,7 +91,7 @@ CHECKS: dict[str, str] = {
     }})()""",
     "google-fonts": f"""(() => {{
         const fonts = {LOADED_FONTS};
-        const wanted = ['Lobster', 'Space Mono', 'Cormorant Garamond', 'Inter'];
+        const wanted = ['Lobster', 'Space Mono', 'Cormorant Garamond', 'Inter', 'Caveat', 'Bebas Neue'];
         const missing = wanted.filter((f) => !fonts.includes(f));
         return missing.length === 0 || 'fonts not loaded: ' + missing;
     }})()""",

@@ -274,7 +274,7 @@ class PackageStore:
                     log.info("installed %s for the preview (%d KiB, %.1f s)", what, size // 1024, time.perf_counter() - started)
         except TimeoutError:
             raise RegistryUnreachable(f"installing {what} took longer than {self.policy.timeout:.0f} s (VZERO_PREVIEW_NPM_TIMEOUT)") from None
-        self._schedule_prune()
+        self.schedule_prune()
         return folder
 
     @contextlib.asynccontextmanager
@@ -359,7 +359,8 @@ class PackageStore:
             with contextlib.suppress(OSError):
                 os.utime(path)
 
-    def _schedule_prune(self) -> None:
+    def schedule_prune(self) -> None:
+        """Check the cache's size in the background (after something was added to it)."""
         if self._pruning is None or self._pruning.done():
             self._pruning = asyncio.create_task(asyncio.to_thread(self.prune))
 

@@ -274,6 +274,7 @@ class PackageResolver:
                 self.bundles_built += 1
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+            self.store.schedule_prune()  # bundles count towards the cache's size too
         data = json.loads((final / "manifest.json").read_text())
         manifest_obj = _Manifest(build, dict(data["files"]), set(data["missing"]), list(data["externals"]))
         current = root / f".current-{uuid.uuid4().hex[:8]}"
@@ -374,6 +375,9 @@ class PackageResolver:
                 fonts_wanted.append(spec)
             else:
                 app_specs.append(spec)
+        if len({package_name(spec) for spec in app_specs}) > MAX_PACKAGES:
+            fail("", f"the app imports more than {MAX_PACKAGES} packages; the preview does not install that many")
+            return linked
         await asyncio.gather(*(resolve(spec, ranges.get(package_name(spec)), None) for spec in app_specs))
         for spec in fonts_wanted:
             url, folder, unreachable = await self.font(spec[len(FONT_SCOPE):], linked.notes)

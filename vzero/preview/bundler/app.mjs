@@ -141,6 +141,45 @@ function tailwindModules(files) {
   return { config, plugins: [...plugins].sort(), v3 };
 }
 
+/** Families of Google Fonts stylesheets the app links or @imports (fonts.googleapis.com/css2?family=...). */
+function googleFontLinks(files) {
+  const found = new Map();
+  for (const [p, f] of files) {
+    if (f.binary || !/\.(tsx|ts|jsx|js|mjs|css|html)$/.test(p) || !f.text.includes("fonts.googleapis.com")) continue;
+    for (const m of f.text.matchAll(/fonts\.googleapis\.com\/css2?\?([^"'`)\s>]+)/g)) {
+      const query = m[1].replace(/&amp;/g, "&");
+      for (const part of query.split("&")) {
+        if (!part.startsWith("family=")) continue;
+        for (const spec of decodeURIComponent(part.slice(7).replace(/\+/g, " ")).split("|")) {
+          const [family, axes = ""] = spec.split(":");
+          const name = family.trim().replace(/\s+/g, "_");
+          if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) continue;
+          const weights = new Set(found.get(name) || []);
+          for (const w of axes.match(/\b[1-9]00\b/g) || []) weights.add(w);
+          found.set(name, [...weights].sort());
+        }
+      }
+    }
+  }
+  return [...found.entries()].sort();
+}
+
+/** Imports and a call the entry runs before the app: the Tailwind config and plugins, and linked Google Fonts. */
+function prelude(files, tw) {
+  const fonts = googleFontLinks(files);
+  const imports = [];
+  const calls = [];
+  if (fonts.length) {
+    imports.push('import { googleFont as __vzeroGoogleFont } from "@vzero/font-google";');
+    fonts.forEach(([name, weights], i) => {
+      imports.push(`import GoogleFont${i} from ${JSON.stringify("@vzero/font/" + name)};`);
+      calls.push(`__vzeroGoogleFont(${JSON.stringify(name)}, GoogleFont${i}, ${JSON.stringify(weights.length ? { weight: weights } : {})});`);
+    });
+  }
+  const tailwind = tailwindRegistration(tw);
+  return { imports: [...imports, ...tailwind.imports], call: [...calls, tailwind.call].filter(Boolean).join("\n") };
+}
+
 function tailwindRegistration(tw) {
   if (!tw.config && !tw.plugins.length) return { imports: [], call: "" };
   const imports = ['import { registerTailwind } from "@vzero/tailwind";'];
@@ -155,7 +194,7 @@ function tailwindRegistration(tw) {
 
 function synthesizeEntry(files, tw) {
   const paths = [...files.keys()];
-  const register = tailwindRegistration(tw);
+  const register = prelude(files, tw);
   const pageRe = /^\/(src\/)?app\/(?:(.*)\/)?page\.(tsx|jsx|ts|js)$/;
   const pages = paths.filter((p) => pageRe.test(p)).sort();
   if (pages.length) {
@@ -284,7 +323,10 @@ function inlineCss(files, file, seen, warnings, state) {
       return "";
     }
     if (/^(https?:)?\/\//.test(spec)) {
-      warnings.push({ text: `@import of ${spec} was skipped: the offline preview loads nothing from the network`, file: shownPath(file) });
+      // Google Fonts come from npm font packages instead (see googleFontLinks); anything else cannot load here.
+      if (!spec.includes("fonts.googleapis.com")) {
+        warnings.push({ text: `@import of ${spec} was skipped: the offline preview loads nothing from the network`, file: shownPath(file) });
+      }
       return "";
     }
     const target = spec.startsWith("@/")

@@ -14,6 +14,8 @@ export default function Invite() {
         <MapPin className="size-4" /> Quinta do Vale, Sintra
       </p>
       <Button className="font-sans">RSVP</Button>
+      <p className="banner text-3xl tracking-wide">Save the date</p>
+      <p className="signature text-2xl">with love, A &amp; L</p>
     </main>
   )
 }
