@@ -3,7 +3,7 @@
 Each project is the usual v0 export plus one class of failure v0 users met: layouts importing
 @vercel/analytics and geist fonts, lucide-react 0.454's brand icons, recharts 2, react-day-picker 8, zod 3,
 packages outside the pinned set (gsap, three with @react-three/fiber and drei, MUI, react-beautiful-dnd,
-react-window, qrcode, @farcaster/frame-sdk, swiper with its CSS), Tailwind v3 configs and v4 themes, Google
+react-window, qrcode, @farcaster/frame-sdk, swiper with its CSS, CommonJS lodash and moment, react-markdown's ~90 ESM packages), Tailwind v3 configs and v4 themes, Google
 and local fonts, next/headers and server actions. Packages come from the npm registry on first use, into the
 runtime's shared package cache, so later runs only build.
 """
@@ -108,6 +108,14 @@ CHECKS: dict[str, str] = {
     })()""",
     "framer-motion-11": "(() => { const plans = [...document.querySelectorAll('.plan')]; return (plans.length === 2 && plans.every((p) => getComputedStyle(p).opacity === '1')) || 'plans not animated in'; })()",
     "swiper-css": "(document.querySelectorAll('.swiper-pagination-bullet').length === 4 && getComputedStyle(document.querySelector('.swiper-wrapper')).display === 'flex') || 'swiper or its CSS missing'",
+    "markdown-blog": """(() => {
+        const first = document.querySelector('.post');
+        if (!first.querySelector('table td') || !first.querySelector('del, input[type=checkbox]')) return 'GitHub markdown not rendered';
+        if (!first.querySelector('pre, div[class*=language-], code span[style]')) return 'code not highlighted';
+        const date = first.querySelector('.date').textContent;
+        if (date !== 'March 2, 2024') return 'moment: ' + date;
+        return document.querySelectorAll('.post-row').length === 2 || 'table rows missing';
+    })()""",
     "local-font": f"(() => {{ const fonts = {LOADED_FONTS}; return (fonts.includes('geistSans') && fonts.includes('geistMono')) || 'local fonts: ' + fonts; }})()",
 }
 

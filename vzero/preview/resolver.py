@@ -119,12 +119,25 @@ class Progress:
     installing: set[str] = field(default_factory=set)
 
 
+Wanted = dict[str, set[str]]  # entry subpath -> names importers take from it
+
+
 @dataclass
 class _Manifest:
     build: str
     files: dict[str, str]
     missing: set[str]
     externals: list[str]
+    names: dict[str, list[str]]  # names this bundle imports from each of its externals
+    offered: dict[str, list[str]]  # names its entries were asked to offer (for CommonJS entries)
+
+    @classmethod
+    def read(cls, build: str, folder: Path) -> _Manifest:
+        data = json.loads((folder / "manifest.json").read_text())
+        return cls(build, dict(data["files"]), set(data["missing"]), list(data["externals"]), dict(data.get("names", {})), dict(data.get("offered", {})))
+
+    def covers(self, wanted: Wanted) -> bool:
+        return all(sub in self.files and names <= set(self.offered.get(sub, ())) for sub, names in wanted.items())
 
 
 class PackageResolver:
@@ -217,27 +230,34 @@ class PackageResolver:
             current = json.loads((root / "current.json").read_text())
             if current.get("fingerprint") != self._fingerprint:
                 return None  # built by another version of the bundler: build again
-            data = json.loads((root / str(current["build"]) / "manifest.json").read_text())
-            manifest = _Manifest(str(current["build"]), dict(data["files"]), set(data["missing"]), list(data["externals"]))
+            build = str(current["build"])
+            manifest = _Manifest.read(build, root / build)
             self._manifests[choice.key] = manifest
             return manifest
         return None
 
-    async def bundle(self, choice: Choice, subs: set[str], progress: Progress) -> _Manifest:
-        """A build of `choice` with (at least) entries `subs`: the newest one when it has them, else a new one."""
+    async def bundle(self, choice: Choice, wanted: Wanted, progress: Progress) -> _Manifest:
+        """A build of `choice` with (at least) the entries and names `wanted`: the newest one when it has them, else
+        a new one with everything the newest one had as well."""
         manifest = self._manifest(choice)
-        if manifest is not None and subs <= manifest.files.keys():
+        if manifest is not None and manifest.covers(wanted):
             return manifest
-        entries = sorted(subs | (set(manifest.files) if manifest else set()))
-        build = "b" + hashlib.sha256(json.dumps([self._fingerprint, entries]).encode()).hexdigest()[:16]
+        merged: dict[str, set[str]] = {sub: set(names) for sub, names in (manifest.offered if manifest else {}).items()}
+        for sub in manifest.files if manifest else ():
+            merged.setdefault(sub, set())
+        for sub, names in wanted.items():
+            merged.setdefault(sub, set()).update(names)
+        offered = {sub: sorted(names) for sub, names in sorted(merged.items())}
+        build = "b" + hashlib.sha256(json.dumps([self._fingerprint, offered]).encode()).hexdigest()[:16]
         task = self._building.get((choice.key, build))
         if task is None:
-            task = asyncio.create_task(self._bundle(choice, entries, build, progress))
+            task = asyncio.create_task(self._bundle(choice, offered, build, progress))
             self._building[(choice.key, build)] = task
             task.add_done_callback(lambda _t: self._building.pop((choice.key, build), None))
         return await asyncio.shield(task)
 
-    async def _bundle(self, choice: Choice, entries: list[str], build: str, progress: Progress) -> _Manifest:
+    async def _bundle(self, choice: Choice, offered: dict[str, list[str]], build: str, progress: Progress) -> _Manifest:
+        entries = sorted(offered)
         root = self.store.bundle_root(choice.name, choice.version)
         final = root / build
         if not choice.pinned and not self.store.is_installed(choice.name, choice.version):
@@ -255,6 +275,7 @@ class PackageResolver:
                     version=choice.version,
                     dir=str(self._source_dir(choice)),
                     entries=entries,
+                    names={sub: names for sub, names in offered.items() if names},
                     declared=sorted({*choice.release.dependencies, *choice.release.peer_dependencies, *choice.release.optional_dependencies}),
                     out=str(tmp),
                     vendoredSelf=sorted(s for s in self.vendored if package_name(s) == choice.name) if choice.pinned else [],
@@ -264,7 +285,13 @@ class PackageResolver:
                     first = errors[0]
                     where = f" ({first.get('file')}:{first.get('line')})" if first.get("file") else ""
                     raise PackageError(f"{choice.key} could not be bundled for the browser: {first.get('text')}{where}")
-                manifest = {"files": answer["files"], "missing": answer.get("missing", []), "externals": answer.get("externals", [])}
+                manifest = {
+                    "files": answer["files"],
+                    "missing": answer.get("missing", []),
+                    "externals": answer.get("externals", []),
+                    "names": answer.get("names", {}),
+                    "offered": offered,
+                }
                 (tmp / "manifest.json").write_text(json.dumps(manifest))
                 try:
                     tmp.rename(final)
@@ -275,8 +302,7 @@ class PackageResolver:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             self.store.schedule_prune()  # bundles count towards the cache's size too
-        data = json.loads((final / "manifest.json").read_text())
-        manifest_obj = _Manifest(build, dict(data["files"]), set(data["missing"]), list(data["externals"]))
+        manifest_obj = _Manifest.read(build, final)
         current = root / f".current-{uuid.uuid4().hex[:8]}"
         current.write_text(json.dumps({"build": build, "entries": entries, "fingerprint": self._fingerprint}))
         current.replace(root / "current.json")
@@ -327,7 +353,7 @@ class PackageResolver:
         progress = progress or Progress()
         linked = Linked()
         top: dict[str, Choice] = {}
-        wanted: dict[str, set[str]] = {}  # choice key -> entries
+        wanted: dict[str, Wanted] = {}  # choice key -> entries and the names importers take from them
         choices: dict[str, Choice] = {}
         where: dict[str, dict[str, Any]] = {}
         # (spec, choice, requester key or None)
@@ -340,7 +366,7 @@ class PackageResolver:
             if isinstance(exc, RegistryUnreachable):
                 linked.transient = True
 
-        async def resolve(spec: str, spec_range: str | None, requester: Choice | None) -> None:
+        async def resolve(spec: str, spec_range: str | None, requester: Choice | None, names: list[str] | tuple[str, ...] = ()) -> None:
             name = package_name(spec)
             try:
                 self.store.check(name, None)
@@ -362,7 +388,7 @@ class PackageResolver:
                 return
             choices[choice.key] = choice
             if not (choice.pinned and spec in self.vendored):
-                wanted.setdefault(choice.key, set()).add(subpath(spec))
+                wanted.setdefault(choice.key, {}).setdefault(subpath(spec), set()).update(names)
             pending.append((spec, choice, requester.key if requester else None))
 
         # The app's own imports first: they decide the top-level versions.
@@ -378,7 +404,7 @@ class PackageResolver:
         if len({package_name(spec) for spec in app_specs}) > MAX_PACKAGES:
             fail("", f"the app imports more than {MAX_PACKAGES} packages; the preview does not install that many")
             return linked
-        await asyncio.gather(*(resolve(spec, ranges.get(package_name(spec)), None) for spec in app_specs))
+        await asyncio.gather(*(resolve(spec, ranges.get(package_name(spec)), None, where[spec].get("names") or ()) for spec in app_specs))
         for spec in fonts_wanted:
             url, folder, unreachable = await self.font(spec[len(FONT_SCOPE):], linked.notes)
             linked.imports[spec] = url
@@ -391,7 +417,7 @@ class PackageResolver:
         rounds = 0
         while True:
             rounds += 1
-            todo = {key: subs for key, subs in wanted.items() if key not in built or not subs <= built[key].files.keys()}
+            todo = {key: subs for key, subs in wanted.items() if key not in built or not built[key].covers(subs)}
             if not todo:
                 break
             if len(choices) > MAX_PACKAGES:
@@ -418,7 +444,7 @@ class PackageResolver:
                         continue
                     seen_externals.add((key, spec))
                     where.setdefault(spec, {})
-                    await resolve(spec, choice.release.range_for(package_name(spec)), choice)
+                    await resolve(spec, choice.release.range_for(package_name(spec)), choice, built[key].names.get(spec, ()))
 
         for spec, choice, requester in pending:
             manifest = built.get(choice.key)

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  EMPTY_MODULES, FORCED, SHIMMED_PACKAGES, SHIMS, isBare, isBuiltin, message, nodeModules, packageName, polyfillOf, requireInterop, requireRt,
+  EMPTY_MODULES, FORCED, SHIMMED_PACKAGES, SHIMS, importedNames, isBare, isBuiltin, loadLexers, message, nodeModules, packageName, polyfillOf, requireInterop, requireRt,
   runtimeDir, transformLocalFonts, vendorFile,
 } from "./common.mjs";
 import { PINNED, VENDOR_SET } from "./vendor.mjs";
@@ -616,7 +616,10 @@ async function buildNow(esbuild, req) {
   }
   out.tailwind = tailwindSource(files, state.cssFiles, warnings, tw);
   out.tailwindModules = Boolean(tw.config || tw.plugins.length);
-  out.externals = [...state.externals.values()].sort((a, b) => (a.spec < b.spec ? -1 : 1));
+  const names = importedNames(out.js, await loadLexers());
+  out.externals = [...state.externals.values()]
+    .map((e) => ({ ...e, names: [...(names.get(e.spec) || [])].sort() }))
+    .sort((a, b) => (a.spec < b.spec ? -1 : 1));
   out.errors = [];
   out.warnings = warnings;
   out.durationMs = performance.now() - started;

@@ -81,7 +81,8 @@ export function packageName(spec) {
 }
 
 export function isBare(spec) {
-  return !/^(\.|\/|[a-z][a-z0-9+.-]*:)/i.test(spec) || spec.startsWith("node:");
+  // "#x" names a package's own subpath import (package.json "imports"): not another package.
+  return !/^(\.|\/|#|[a-z][a-z0-9+.-]*:)/i.test(spec) || spec.startsWith("node:");
 }
 
 export function isBuiltin(spec) {
@@ -194,6 +195,36 @@ export async function esmShape(file, source, lex, resolve, depth = 0, seen = new
   return shape;
 }
 
+const RESERVED = new Set("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await".split(" "));
+
+/**
+ * The names ES modules import from each bare specifier in `code` (bundled output): { spec: Set(names) }.
+ * A CommonJS package's entry can then offer exactly those names even when reading its code found none.
+ */
+export function importedNames(code, lex) {
+  const found = new Map();
+  let imports;
+  try {
+    [imports] = lex.esm.parse(code);
+  } catch {
+    return found;
+  }
+  for (const imp of imports) {
+    const spec = imp.specifier;
+    if (typeof spec !== "string" || !isBare(spec) || imp.type === "dynamic") continue;
+    const statement = code.slice(imp.importStart, imp.importEnd);
+    const clause = /\{([^}]*)\}/.exec(statement.split(/\bfrom\b/)[0] || "");
+    if (!clause) continue;
+    const names = found.get(spec) || new Set();
+    for (const item of clause[1].split(",")) {
+      const name = item.trim().split(/\s+as\s+/)[0].trim().replace(/^type\s+/, "");
+      if (/^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name)) names.add(name);
+    }
+    found.set(spec, names);
+  }
+  return found;
+}
+
 /**
  * The entry module that re-exports `spec`: for an ES module its exports (`shape` from esmShape), for a
  * CommonJS module (`names` from cjsExports) its module.exports as default and each name found in it.
@@ -209,7 +240,7 @@ export function entryModule(spec, { shape = null, names = null, external = () =>
     for (const star of stars) lines.push(`export * from ${JSON.stringify(star)};`);
     return lines.join("\n") + "\n";
   }
-  const ids = [...names].filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && k !== "__esModule" && k !== COMMONJS_MARK);
+  const ids = [...names].filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && !RESERVED.has(k) && k !== "__esModule" && k !== COMMONJS_MARK);
   return `import * as ns from ${s};\nexport default ns.default;\nexport const ${COMMONJS_MARK} = true;\n` + (ids.length ? `export const { ${ids.join(", ")} } = ns;\n` : "");
 }
 

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ASSET_BASE, ASSET_EXTS, cjsExports, cssLoader, entryModule, esmShape, isBare, isBuiltin, isEsm, loadLexers, message,
+  ASSET_BASE, ASSET_EXTS, cjsExports, cssLoader, entryModule, esmShape, importedNames, isBare, isBuiltin, isEsm, loadLexers, message,
   packageName, polyfillOf, requireInterop, transformLocalFonts, writeOutputs,
 } from "./common.mjs";
 
@@ -23,6 +23,10 @@ export async function buildPackage(esbuild, req) {
   const externals = new Set();
   const missing = new Set();
   const fonts = declared.has("next");
+  // Names importers take from each entry: a CommonJS entry offers them even when reading it found none (lodash).
+  const wanted = req.names || {};
+  const vendoredSelf = new Set(req.vendoredSelf || []);
+  const sub = (spec) => (spec === name ? "" : spec.slice(name.length + 1));
 
   const leave = (args, spec) => {
     externals.add(spec);
@@ -54,7 +58,7 @@ export async function buildPackage(esbuild, req) {
           const external = (s) => packageName(s) !== name && !isBuiltin(s);
           contents = isEsm(resolved.path, source, lex)
             ? entryModule(spec, { shape: await esmShape(resolved.path, source, lex, resolveFrom), external })
-            : entryModule(spec, { names: await cjsExports(resolved.path, resolveFrom, lex) });
+            : entryModule(spec, { names: new Set([...(await cjsExports(resolved.path, resolveFrom, lex)), ...(wanted[sub(spec)] || [])]) });
         }
         return { contents, loader: "js", resolveDir: nodeModulesDir };
       });
@@ -64,7 +68,9 @@ export async function buildPackage(esbuild, req) {
         const spec = args.path.split("?")[0];
         if (/^(https?:)?\/\//.test(spec)) return { errors: [{ text: `Cannot import "${spec}": the preview loads nothing from the network` }] };
         if (!isBare(spec)) return undefined;
-        if (packageName(spec) === name) return undefined; // its own files, through its exports map
+        // Its own files, through its exports map; but a pinned package's specs the vendor bundle has come from
+        // there (react/compiler-runtime must use the page's one React).
+        if (packageName(spec) === name && !vendoredSelf.has(spec)) return undefined;
         if (isBuiltin(spec) && !declared.has(spec.replace(/^node:/, "").split("/")[0])) {
           // A Node.js module: its browser stand-in if there is one (as Next.js gives), else nothing.
           const polyfill = polyfillOf(spec);
@@ -129,6 +135,13 @@ export async function buildPackage(esbuild, req) {
   });
   fs.mkdirSync(out, { recursive: true });
   const written = writeOutputs(outputs, out);
+  const names = {};
+  for (const file of outputs) {
+    if (!file.path.endsWith(".js")) continue;
+    for (const [spec, found] of importedNames(typeof file.text === "string" ? file.text : Buffer.from(file.contents).toString(), lex)) {
+      if (externals.has(spec)) names[spec] = [...new Set([...(names[spec] || []), ...found])].sort();
+    }
+  }
   const files = {};
   for (const sub of entries) files[sub] = entryFile(sub);
   return {
@@ -136,6 +149,7 @@ export async function buildPackage(esbuild, req) {
     files,
     missing: [...missing].sort(),
     externals: [...externals].sort(),
+    names,
     written: written.length,
     warnings: result.warnings.slice(0, 20).map(message),
     durationMs: performance.now() - started,
