@@ -291,6 +291,7 @@ class PackageResolver:
                     "externals": answer.get("externals", []),
                     "names": answer.get("names", {}),
                     "offered": offered,
+                    "fingerprint": self._fingerprint,
                 }
                 (tmp / "manifest.json").write_text(json.dumps(manifest))
                 try:
@@ -307,7 +308,20 @@ class PackageResolver:
         current.write_text(json.dumps({"build": build, "entries": entries, "fingerprint": self._fingerprint}))
         current.replace(root / "current.json")
         self._manifests[choice.key] = manifest_obj
+        await asyncio.to_thread(self._drop_stale_builds, root)
         return manifest_obj
+
+    def _drop_stale_builds(self, root: Path) -> None:
+        """Builds made by another version of the bundler are never loaded again: free their space."""
+        for folder in root.iterdir():
+            if not folder.name.startswith("b") or not folder.is_dir():
+                continue
+            try:
+                fingerprint = json.loads((folder / "manifest.json").read_text()).get("fingerprint")
+            except (OSError, ValueError):
+                continue
+            if fingerprint != self._fingerprint:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _url(self, choice: Choice, spec: str, build: str) -> str:
         if choice.pinned and spec in self.vendored:
