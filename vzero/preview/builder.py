@@ -31,6 +31,7 @@ _BINARY_EXTS = frozenset(
 # Names the page itself uses: a public/ file of the same name does not replace them.
 _RESERVED = frozenset({"index.html", "app.js", "app.css", "app.js.map", "__errors"})
 _PRELOAD_LIMIT = 200
+_RECHECK = 10.0  # seconds a cached page's package bundles are trusted to be on disk without looking
 
 
 class PackagesInstalling(PreviewUnavailable):
@@ -132,6 +133,7 @@ class PreviewBuilder:
         self.resolver = PackageResolver(self.packages, self.runtime_dir, self._bundle_request, self._fingerprint)
         self._inflight: dict[str, asyncio.Task[BuildResult]] = {}
         self._progress: dict[str, Progress] = {}
+        self._checked: dict[str, float] = {}  # digest -> when its package bundles were last seen on disk
         self._runtime_ready = False
 
     @property
@@ -167,8 +169,17 @@ class PreviewBuilder:
 
     def _usable(self, result: BuildResult | None) -> BuildResult | None:
         """A cached result, unless a package bundle its page loads was evicted since (then it is built again)."""
-        if result is None or all(self.resolver.bundle_exists(b) for b in result.bundles):
+        if result is None or not result.bundles:
             return result
+        now = time.monotonic()
+        if now - self._checked.get(result.digest, -_RECHECK) < _RECHECK:
+            return result  # every file of a page is asked for within moments: look at the disk once
+        if all(self.resolver.bundle_exists(b) for b in result.bundles):
+            self._checked[result.digest] = now
+            if len(self._checked) > 4096:
+                self._checked.clear()
+            return result
+        self._checked.pop(result.digest, None)
         return None
 
     async def cached(self, digest: str) -> BuildResult | None:

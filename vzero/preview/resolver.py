@@ -37,6 +37,7 @@ SHIMMED = frozenset({"next", "@vercel/analytics", "@vercel/speed-insights"})
 FONT_SCOPE = "@vzero/font/"
 NPM_PREFIX = "vendor/npm/"
 MAX_PACKAGES = 400  # per app: a dependency tree larger than this is refused rather than installed
+_TOOLING = frozenset({"esbuild", "cjs-module-lexer", "es-module-lexer"})  # in the runtime for the bundler
 _VERSION_DIR = re.compile(r"^[0-9A-Za-z.+_-]+$")
 
 
@@ -428,9 +429,7 @@ class PackageResolver:
 
         built: dict[str, _Manifest] = {}
         seen_externals: set[tuple[str, str]] = set()
-        rounds = 0
         while True:
-            rounds += 1
             todo = {key: subs for key, subs in wanted.items() if key not in built or not built[key].covers(subs)}
             if not todo:
                 break
@@ -468,7 +467,7 @@ class PackageResolver:
                 fail(spec, f"Module not found: '{spec}' does not exist in {choice.key}", None, requester)
                 continue
             url = self._url(choice, spec, manifest.build if manifest else "")
-            if requester is None or top.get(choice.name) is choice or top.get(choice.name) == choice:
+            if requester is None or top.get(choice.name) == choice:
                 linked.imports.setdefault(spec, url)
             else:
                 scope = f"./{NPM_PREFIX}{requester}/"
@@ -496,7 +495,8 @@ class PackageResolver:
             return f"Module not found: '{spec}' was refused: {exc.message}"
         if name in self.pinned:
             return f"Module not found: '{spec}': {exc.message}"
-        pinned = f"'{name}' is not among the preview's pinned packages ({', '.join(sorted(p for p in self.pinned if not p.startswith('@fontsource')))})"
+        listed = sorted(p for p in self.pinned if p not in _TOOLING and not p.startswith("@fontsource"))
+        pinned = f"'{name}' is not among the preview's pinned packages ({', '.join(listed)})"
         if isinstance(exc, RegistryUnreachable):
             return (
                 f"Module not found: {pinned} and it could not be installed: {exc.message}. "
