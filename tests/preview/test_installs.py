@@ -143,8 +143,8 @@ async def test_two_versions_side_by_side_in_chromium(tmp_path: Path) -> None:
             for result in (with_old, with_new):
                 page = browser.new_page()
                 problems: list[str] = []
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
+                page.on("console", lambda m, problems=problems: problems.append(m.text) if m.type == "error" else None)
                 page.goto(server.url(result), wait_until="networkidle")
                 seen.append((page.get_attribute("#icon", "class") or "", problems))
                 page.close()

@@ -15,7 +15,7 @@ NOT_FOR_APPS = {"esbuild", "cjs-module-lexer", "es-module-lexer", "tailwindcss",
 def test_the_prompt_names_every_pinned_package_with_its_major_version() -> None:
     prompt = (PROMPTS / "system.md").read_text()
     pinned = json.loads((SOURCE_DIR / "package.json").read_text())["dependencies"]
-    for name, version in pinned.items():
+    for name in pinned:
         if name in NOT_FOR_APPS or name.startswith("@fontsource"):
             continue
         short = name.removeprefix("@radix-ui/react")
