@@ -241,3 +241,18 @@ async def test_old_metadata_answers_while_it_is_refreshed(store: PackageStore, r
             break
         await asyncio.sleep(0.02)
     assert (await store.choose("widget", "^1")).version == "1.1.0"  # the refresh made in the background
+
+
+async def test_an_unreachable_registry_is_not_asked_again_at_once(tmp_path: Path, registry: FakeRegistry) -> None:
+    publish_widget(registry)
+    registry.close()  # nothing answers on that port any more
+    store = store_for(tmp_path / "packages", registry)
+    try:
+        with pytest.raises(RegistryUnreachable, match="could not be reached"):
+            await store.choose("widget", "^1")
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable, match="could not be reached"):
+            await store.choose("other", "^1")  # the next build learns it at once
+        assert time.monotonic() - started < 0.05
+    finally:
+        await store.aclose()

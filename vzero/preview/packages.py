@@ -51,6 +51,7 @@ _INSTALLED = ".vzero-installed.json"  # written last: its presence marks a compl
 _RECHECK_AFTER = 300.0  # a range no cached version satisfies is looked up again after this long
 _KEEP_RECENT = 600.0  # packages used this recently are never evicted, even over the size limit
 _TOUCH_EVERY = 60.0
+_UNREACHABLE_FOR = 30.0  # an unreachable registry is not asked again for this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class PackageStore:
         self._choices: dict[tuple[str, str], tuple[str, float]] = {}
         self._touched: dict[str, float] = {}
         self._pruning: asyncio.Task[list[str]] | None = None
+        self._unreachable: tuple[float, str] | None = None  # until when the registry is taken as down, and why
         self.installs = 0  # packages this process downloaded and unpacked (tests, diagnostics)
         self.fetches = 0  # registry metadata documents fetched
 
@@ -186,7 +188,14 @@ class PackageStore:
         return done
 
     async def _fetch_packument(self, name: str) -> Packument:
-        packument = await self.registry.packument(name)
+        if (down := self._unreachable) is not None and time.monotonic() < down[0]:
+            raise RegistryUnreachable(down[1])  # asked moments ago: every build need not wait for it again
+        try:
+            packument = await self.registry.packument(name)
+        except RegistryUnreachable as exc:
+            self._unreachable = (time.monotonic() + _UNREACHABLE_FOR, exc.message)
+            raise
+        self._unreachable = None
         self.fetches += 1
         self._packuments[name] = packument
         await asyncio.to_thread(self._write_packument, packument)
