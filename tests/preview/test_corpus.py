@@ -95,6 +95,17 @@ CHECKS: dict[str, str] = {
         const missing = wanted.filter((f) => !fonts.includes(f));
         return missing.length === 0 || 'fonts not loaded: ' + missing;
     }})()""",
+    "shadcn-kitchen-sink": """(() => {
+        const got = {
+            accordion: !!document.getElementById('accordion-open'),
+            radio: document.getElementById('radio-b').dataset.state,
+            command: document.querySelectorAll('[cmdk-item]').length,
+            otp: document.getElementById('otp').textContent,
+            panels: document.querySelectorAll('[data-panel]').length,
+            slides: document.querySelectorAll('.embla-slide').length,
+        };
+        return JSON.stringify(got) === JSON.stringify({ accordion: true, radio: 'checked', command: 2, otp: '12', panels: 2, slides: 3 }) || JSON.stringify(got);
+    })()""",
     "sidebar-cookies": """(async () => {
         if (location.hash !== '#/dashboard') return 'redirect() did not navigate: ' + location.hash;
         const input = document.getElementById('email');
@@ -204,6 +215,24 @@ def test_dragging_a_card_moves_it(built: tuple[dict[str, BuildResult], Path, Pat
         page.mouse.up()
         page.wait_for_timeout(500)
         assert doing.inner_text().split("\n")[0] == "Write the brief"
+    finally:
+        page.close()
+        server.close()
+
+
+def test_a_select_inside_a_dialog_keeps_the_dialog_open(built: tuple[dict[str, BuildResult], Path, Path], browser: Any) -> None:
+    """Radix's dialog and select at v0's pins, from separate bundles, share one layer stack (one dismissable-layer)."""
+    results, runtime_dir, packages_dir = built
+    server = PreviewServer(runtime_dir, packages_dir)
+    page = browser.new_page()
+    try:
+        page.goto(server.url(results["shadcn-kitchen-sink"]), wait_until="networkidle")
+        page.click("#open-dialog")
+        page.click("#size-trigger")
+        page.get_by_role("option", name="Large").click()
+        page.wait_for_timeout(300)
+        assert page.get_by_role("dialog").is_visible()  # picking an option is not a click outside the dialog
+        assert page.inner_text("#size-trigger").strip() == "Large"
     finally:
         page.close()
         server.close()
