@@ -1,9 +1,11 @@
-"""Preview build times for a realistic 20-file generated Next.js app: cold, warm, and one-file change.
+"""Preview build times for a realistic 20-file generated Next.js app: cold, warm, and one-file change; then a
+60-file v0 project with two packages outside the pinned set, installed from the npm registry on first use.
 
-Run: python bench/bench_preview.py [--runs 15] [--runtime-dir DIR] [--no-served]
+Run: python bench/bench_preview.py [--runs 15] [--runtime-dir DIR] [--no-served] [--no-v0] [--install-runs 3]
 The runtime is installed on first use (VZERO_PREVIEW_RUNTIME_DIR or the temp folder, like the tests).
 The second part ("served") measures the same through the app: GET of a version's demoUrl, which loads the
 version's files from the database and builds on first view, in process over ASGI with SQLite.
+The third part ("v0") needs the npm registry npm is configured for; every cache it fills is a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from vzero.preview import PreviewBuilder
 from vzero.preview.runtime import install_runtime
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import v0_project
 
 UI = {
     "components/ui/button.tsx": '''import * as React from "react"
@@ -649,17 +655,92 @@ async def served(runtime_dir: Path, runs: int) -> None:
             print(f"served: repeat view (cached)    p50 {p50(repeat):6.2f} ms")
 
 
+def edited(files: dict[str, bytes], path: str, tag: str) -> dict[str, bytes]:
+    """The same project with one line appended to one file (a new cache key, as a new version would be)."""
+    return {**files, path: files[path] + f"\n// {tag}\n".encode()}
+
+
+async def v0(runtime_dir: Path, runs: int, install_runs: int) -> None:
+    """The 60-file v0 project: cold builds installing its two packages, cold builds from the package cache, edits."""
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = PreviewBuilder(Path(scratch), runtime_dir=runtime_dir)
+        await probe.prepare()
+        files = v0_project.project(probe.worker.info.get("pinned") or {})
+        await probe.aclose()
+    wanted = sorted(v0_project.ON_DEMAND)
+
+    def packages_of(result: object) -> list[str]:
+        return sorted(b.split("@")[0] if not b.startswith("@") else "@" + b[1:].split("@")[0] for b in result.bundles)  # type: ignore[attr-defined]
+
+    installing: list[float] = []  # a fresh package cache each time: metadata, tarballs, pre-bundling
+    for i in range(install_runs):
+        with tempfile.TemporaryDirectory() as data, tempfile.TemporaryDirectory() as packages:
+            builder = PreviewBuilder(Path(data), runtime_dir=runtime_dir, packages_dir=Path(packages))
+            await builder.prepare()
+            t = time.perf_counter()
+            r = await builder.build(edited(files, "app/page.tsx", f"install-{i}"), key="first")
+            installing.append((time.perf_counter() - t) * 1000)
+            assert r.ok, r.errors
+            assert set(wanted) <= set(packages_of(r)), r.bundles
+            installed = builder.packages.installs
+            await builder.aclose()
+    with tempfile.TemporaryDirectory() as data, tempfile.TemporaryDirectory() as packages:
+        seed = PreviewBuilder(Path(data), runtime_dir=runtime_dir, packages_dir=Path(packages))
+        assert (await seed.build(files, key="seed")).ok  # fills the package cache
+        await seed.aclose()
+        restarted: list[float] = []  # a new server process (node already started), the package cache on disk
+        for i in range(min(runs, 5)):
+            builder = PreviewBuilder(Path(data) / f"restart-{i}", runtime_dir=runtime_dir, packages_dir=Path(packages))
+            await builder.prepare()
+            t = time.perf_counter()
+            r = await builder.build(edited(files, "app/page.tsx", f"restart-{i}"), key="chat")
+            restarted.append((time.perf_counter() - t) * 1000)
+            assert r.ok and builder.packages.installs == 0 and builder.resolver.bundles_built == 0
+            await builder.aclose()
+        builder = PreviewBuilder(Path(data), runtime_dir=runtime_dir, packages_dir=Path(packages))
+        try:
+            await builder.prepare()
+            cold: list[float] = []  # a new chat in a running server: no esbuild context, content never seen
+            for i in range(runs):
+                t = time.perf_counter()
+                r = await builder.build(edited(files, "app/page.tsx", f"cold-{i}"), key=f"chat-{i}")
+                cold.append((time.perf_counter() - t) * 1000)
+                assert r.ok
+            warm: list[float] = []  # the same chat, one file changed: esbuild's incremental rebuild
+            await builder.build(files, key="edit")
+            for i in range(runs):
+                t = time.perf_counter()
+                r = await builder.build(edited(files, "components/task-card.tsx", f"edit-{i}"), key="edit")
+                warm.append((time.perf_counter() - t) * 1000)
+                assert r.ok
+        finally:
+            await builder.aclose()
+    print(f"v0 project: {len(files)} files, {len(r.bundles)} package bundles on the page, {', '.join(wanted)} installed on demand ({installed} packages)")
+    rows = [
+        ("cold build, installing", installing, "registry and network included"),
+        ("cold build, cached, after restart", restarted, "target <= 500 ms"),
+        ("cold build, cached, new chat", cold, "target <= 500 ms"),
+        ("warm one-file rebuild", warm, "target <= 50 ms"),
+    ]
+    for label, values, note in rows:
+        print(f"{label:34} p50 {p50(values):7.1f} ms   (min {min(values):.1f}, max {max(values):.1f}, n={len(values)}; {note})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--install-runs", type=int, default=3, help="cold builds with an empty package cache (each downloads)")
     parser.add_argument("--runtime-dir", type=Path, default=None)
     parser.add_argument("--no-served", action="store_true", help="skip the figures measured through the app")
+    parser.add_argument("--no-v0", action="store_true", help="skip the v0 project (it needs the npm registry)")
     args = parser.parse_args()
     runtime_dir = args.runtime_dir or Path(os.environ.get("VZERO_PREVIEW_RUNTIME_DIR") or Path(tempfile.gettempdir()) / "vzero-preview-runtime")
     install_runtime(runtime_dir)
     asyncio.run(run(runtime_dir, args.runs))
     if not args.no_served:
         asyncio.run(served(runtime_dir, args.runs))
+    if not args.no_v0:
+        asyncio.run(v0(runtime_dir, args.runs, args.install_runs))
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -78,6 +79,37 @@ class Settings(BaseSettings):
     auto_fix: bool = False
     auto_fix_attempts: int = 2
     screenshots: bool = True  # screenshotUrl of versions, taken with headless Chromium when it is installed
+    # Packages an app imports beyond the pinned set (or at other versions) come from the npm registry on demand,
+    # into a cache shared by all apps (default <preview runtime dir>/packages); never with install scripts.
+    preview_npm_installs: bool = True
+    preview_npm_registry: str | None = None  # default: the registry the server's `npm config` names
+    preview_npm_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)  # names or patterns ("@mui/*"), comma-separated
+    preview_npm_deny: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    preview_npm_max_package_bytes: int = 256 * 1024 * 1024  # unpacked size of one package
+    preview_npm_max_tarball_bytes: int = 64 * 1024 * 1024
+    preview_npm_cache_bytes: int = 4 * 1024 * 1024 * 1024  # the whole cache; least recently used packages go first
+    preview_npm_timeout: float = 120.0  # seconds to fetch and unpack one package
+    preview_packages_dir: Path | None = None
+
+    @field_validator("preview_npm_allow", "preview_npm_deny", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        """A comma-separated string or a JSON list, as an environment variable gives it."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("preview_npm_registry")
+    @classmethod
+    def _registry_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("VZERO_PREVIEW_NPM_REGISTRY must be an http(s) URL")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

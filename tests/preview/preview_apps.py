@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from vzero.preview import BuildResult, preview_headers, read_asset
 
 # Read at import: the suite's autouse fixture clears VZERO_* variables before each test.
 _RUNTIME_DIR = os.environ.get("VZERO_PREVIEW_RUNTIME_DIR")
@@ -29,6 +34,81 @@ def require_runtime() -> Path:
 
         _installed = install_runtime(shared_runtime_dir())
     return _installed
+
+
+class PreviewServer:
+    """Serves built previews at /p/<n>/ the way the app will: read_asset plus preview_headers."""
+
+    def __init__(self, runtime_dir: Path, packages_dir: Path | None = None) -> None:
+        self.runtime_dir = runtime_dir
+        self.packages_dir = packages_dir or runtime_dir / "packages"
+        self.results: list[BuildResult] = []
+        self.reports: list[dict[str, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                _, _, index, name = (self.path.split("?")[0] + "/").split("/", 3)
+                name = name.rstrip("/") if name != "/" else ""
+                result = outer.results[int(index)]
+                hit = read_asset(result, outer.runtime_dir, name, outer.packages_dir)
+                if hit is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", hit[1])
+                for key, value in preview_headers(result.script_hashes if name in ("", "index.html") else ()).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(hit[0])
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.path.endswith("/__errors"):
+                    outer.reports.append(json.loads(body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, result: BuildResult) -> str:
+        self.results.append(result)
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/p/{len(self.results) - 1}/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+_registry_problem: str | None = None
+_registry_checked = False
+
+
+def require_registry() -> str:
+    """The npm registry npm is configured for, or skip when it cannot be reached (an offline machine)."""
+    global _registry_checked, _registry_problem
+    import httpx
+
+    from vzero.preview.registry import npm_config
+
+    url = npm_config().registry
+    if not _registry_checked:
+        _registry_checked = True
+        try:
+            response = httpx.get(url.rstrip("/") + "/is-number", timeout=15)
+            if response.status_code != 200:
+                _registry_problem = f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            _registry_problem = f"{exc.__class__.__name__}: {exc}"
+    if _registry_problem is not None:
+        pytest.skip(f"the npm registry {url} cannot be reached ({_registry_problem}): these tests install packages from it")
+    return url
 
 
 BUTTON = '''import * as React from "react"

@@ -3,68 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from preview_apps import COUNTER_APP, require_runtime
+from preview_apps import COUNTER_APP, PreviewServer, require_runtime
 
-from vzero.preview import BuildResult, PreviewBuilder, preview_headers, read_asset
+from vzero.preview import BuildResult, PreviewBuilder
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="install Debian's chromium (apt-get install chromium) to load previews in a browser")
-
-
-class PreviewServer:
-    """Serves built previews at /p/<n>/ the way the app will: read_asset plus preview_headers."""
-
-    def __init__(self, runtime_dir: Path) -> None:
-        self.runtime_dir = runtime_dir
-        self.results: list[BuildResult] = []
-        self.reports: list[dict[str, str]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                _, _, index, name = (self.path.split("?")[0] + "/").split("/", 3)
-                hit = read_asset(outer.results[int(index)], outer.runtime_dir, name.rstrip("/") if name != "/" else "")
-                if hit is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", hit[1])
-                for key, value in preview_headers().items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(hit[0])
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if self.path.endswith("/__errors"):
-                    outer.reports.append(json.loads(body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, result: BuildResult) -> str:
-        self.results.append(result)
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/p/{len(self.results) - 1}/"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

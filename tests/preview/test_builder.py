@@ -13,6 +13,7 @@ from preview_apps import COUNTER_APP, require_runtime
 
 from vzero.errors import InvalidInput
 from vzero.preview import PreviewBuilder, read_asset
+from vzero.preview.packages import PackagePolicy
 
 
 @pytest.fixture
@@ -40,7 +41,8 @@ async def test_build_next_counter_app(builder: PreviewBuilder) -> None:
     assert result.assets["logo.svg"].startswith(b"<svg")  # public/ files are served beside the page
     page = result.html
     assert '<script type="module" src="./app.js"></script>' in page
-    assert '<style type="text/tailwindcss">' in page
+    assert '<script type="text/tailwindcss">' in page  # a <style> would make Chromium fetch @import "tailwindcss"
+    assert "<style" not in page
     assert "--primary: oklch(0.205 0 0)" in page  # app/globals.css, for Tailwind's browser build
     assert "@keyframes enter" in page  # tw-animate-css inlined: the browser build cannot @import it
     assert page.count('@import "tailwindcss"') == 1
@@ -48,16 +50,26 @@ async def test_build_next_counter_app(builder: PreviewBuilder) -> None:
         assert url.startswith("./") or url.startswith("data:"), url
     assert "vzero-build-errors" not in page
     assert read_asset(result, builder.runtime_dir, "vendor/react.js") is not None
-    assert read_asset(result, builder.runtime_dir, "vendor/tailwindcss-browser.js") is not None
+    assert read_asset(result, builder.runtime_dir, "vendor/vzero__tailwind.js") is not None
+    # next/font/google's Inter: the real font, from the pinned @fontsource-variable/inter, through the import map.
+    [font] = [b for b in result.bundles if b.startswith("@fontsource-variable/inter@")]
+    assert f'"@vzero/font/Inter":"./vendor/npm/{font}/font.js"' in page and len(result.script_hashes) == 1
+    module = read_asset(result, builder.runtime_dir, f"vendor/npm/{font}/font.js", builder.packages_dir)
+    assert module is not None and b'"family": "Inter"' in module[0] and b"inter-latin-wght-normal.woff2" in module[0]
+    assert read_asset(result, builder.runtime_dir, f"vendor/npm/{font}/files/inter-latin-wght-normal.woff2", builder.packages_dir) is not None
     assert "next app" in result.log and result.duration_ms > 0
 
 
-async def test_missing_module_is_a_clean_error(builder: PreviewBuilder) -> None:
-    result = await builder.build(with_page('import pad from "left-pad"\nexport default function P() { return <p>{pad("a", 3)}</p> }\n'))
+async def test_missing_module_is_a_clean_error(tmp_path: Path) -> None:
+    builder = PreviewBuilder(tmp_path / "data", runtime_dir=require_runtime(), policy=PackagePolicy(installs=False))
+    try:
+        result = await builder.build(with_page('import pad from "left-pad"\nexport default function P() { return <p>{pad("a", 3)}</p> }\n'))
+    finally:
+        await builder.aclose()
     assert not result.ok
     [error] = result.errors
-    assert "Module not found: 'left-pad' is not available in the offline preview" in error.message
-    assert "available packages:" in error.message and "lucide-react" in error.message
+    assert "Module not found: 'left-pad' is not among the preview's pinned packages" in error.message
+    assert "lucide-react" in error.message and "VZERO_PREVIEW_NPM_INSTALLS=false" in error.message
     assert (error.file, error.line) == ("app/page.tsx", 1)
     assert "app.js" not in result.assets
     assert 'id="vzero-build-errors"' in result.html and "left-pad" in result.html

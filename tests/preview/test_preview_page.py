@@ -25,20 +25,23 @@ def test_preview_headers_are_strict() -> None:
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp and "img-src 'self' data: blob:" in csp
     script_src = next(part for part in csp.split("; ") if part.startswith("script-src"))
     assert script_src == "script-src 'self'"
+    # A page's import map is allowed by its hash; anything else offered as a source is ignored.
+    allowed = preview_headers(["'sha256-abc='", "'unsafe-inline'", "https://evil.example"])["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-abc='; " in allowed and "unsafe-inline'; img" not in allowed.split("style-src")[0]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_page_escapes_embedded_errors_and_css() -> None:
     page = render_page(
-        tailwind_css="a::after { content: '</style><script>alert(1)</script>' }",
+        tailwind_css="a::after { content: '</SCRIPT><script>alert(1)</script>' }",
         has_js=False,
         has_css=False,
         errors=[{"message": "</script><script>alert(1)</script>", "file": "app/page.tsx", "line": 1, "column": 1, "text": None}],
     )
-    assert page.count("</style>") == 1 and "</style><script>" not in page  # the CSS cannot close its element
-    style = page.split('<style type="text/tailwindcss">')[1].split("</style>")[0]
-    assert "<\\/style><script>alert(1)</script>" in style  # inert text inside the stylesheet
+    source = page.split('<script type="text/tailwindcss">')[1].split("</script>")[0]
+    assert "<\\/SCRIPT><script>alert(1)<\\/script>" in source  # the CSS cannot close its element
+    assert "<script>alert(1)</script>" not in page
     block = page.split('id="vzero-build-errors">')[1].split("</script>")[0]
     assert json.loads(block)[0]["message"] == "</script><script>alert(1)</script>"
     assert "./app.js" not in page

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fake_registry import FakeRegistry
 from preview_apps import COUNTER_APP, require_runtime
 
 from tests import conformance
 from tests.conftest import API_KEY
 from vzero.config import Settings
-from vzero.preview import preview_headers
+from vzero.preview import PreviewBuilder, preview_headers
+from vzero.preview.packages import PackagePolicy
+from vzero.preview.page import script_hash
 from vzero.preview.screenshots import find_chromium
 from vzero.preview.service import MAX_ERRORS, PreviewService
 from vzero.store import chats as chat_store
@@ -64,8 +69,12 @@ async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymo
     assert demo == f"/preview/{chat['id']}/{chat['latestVersion']['id']}/"
     page = await anonymous.get(demo)
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
-    for key, value in preview_headers().items():
+    # The page's one inline script, its import map (next/font/google's Inter), is allowed by its hash.
+    import_map = page.text.split('<script type="importmap">')[1].split("</script>")[0]
+    for key, value in preview_headers([script_hash(import_map)]).items():
         assert page.headers[key] == value
+    font = json.loads(import_map)["imports"]["@vzero/font/Inter"]
+    assert (await anonymous.get(demo + font.removeprefix("./"))).headers["content-type"].startswith("text/javascript")
     assert "set-cookie" not in page.headers and "x-vzero-build" not in page.headers
     assert '<script type="module" src="./app.js"></script>' in page.text
     script = await anonymous.get(demo + "app.js")
@@ -234,3 +243,66 @@ async def test_public_env_vars_of_the_project_reach_the_preview(client: httpx.As
     script = await anonymous.get(path_of(chat["latestVersion"]["demoUrl"]) + "app.js")
     assert script.status_code == 200
     assert b"Hello from env" in script.content and b"s3cret-value" not in script.content  # only NEXT_PUBLIC_* is public
+
+
+WIDGET_PAGE = b'''import Widget from "slow-widget"
+export default function Page() { return <main>{Widget()}</main> }
+'''
+
+
+def with_registry(service: PreviewService, registry: FakeRegistry, packages: Path) -> PreviewBuilder:
+    """Point the service's builder at a registry on 127.0.0.1 with its own package cache."""
+    old = service.builder
+    service.builder = PreviewBuilder(old.data_dir, runtime_dir=old.runtime_dir, packages_dir=packages, policy=PackagePolicy(registry=registry.url))
+    return old
+
+
+def widget_app() -> dict[str, bytes]:
+    return {**COUNTER_APP, "app/page.tsx": WIDGET_PAGE, "package.json": b'{"dependencies": {"slow-widget": "^1.0.0"}}'}
+
+
+async def test_a_view_waiting_for_packages_says_so(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path) -> None:
+    slow = FakeRegistry(delay=2.5)  # longer than a view waits for an install
+    slow.publish("slow-widget", "1.0.0", {"index.js": "export default function Widget() { return 'a widget' }\n"})
+    service = service_of(runtime)
+    old = with_registry(service, slow, tmp_path / "packages")
+    try:
+        chat = await init_chat(client, widget_app())
+        demo = path_of(chat["latestVersion"]["demoUrl"])
+        waiting = await anonymous.get(demo)
+        assert waiting.status_code == 503 and waiting.headers["retry-after"] == "3"
+        assert re.search(r"Installing slow-widget(@1\.0\.0)? from the npm registry", waiting.text), waiting.text
+        assert '<meta http-equiv="refresh" content="3">' in waiting.text
+        for _ in range(100):
+            page = await anonymous.get(demo)
+            if page.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert page.status_code == 200 and '"slow-widget":"./vendor/npm/slow-widget@1.0.0/' in page.text
+        assert slow.tarball_fetches("slow-widget") == 1  # the views shared one install
+    finally:
+        await old.aclose()
+        slow.close()
+
+
+async def test_a_deployment_keeps_the_packages_it_loads(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path) -> None:
+    registry = FakeRegistry()
+    registry.publish("slow-widget", "1.0.0", {"index.js": "export default function Widget() { return 'a widget' }\n"})
+    service = service_of(runtime)
+    old = with_registry(service, registry, tmp_path / "packages")
+    try:
+        chat = await init_chat(client, widget_app())
+        body = {"chatId": chat["id"], "versionId": chat["latestVersion"]["id"]}
+        deployment = conformance.v1("deployments.create", await client.post("/v1/deployments", json=body))
+        web = path_of(deployment["webUrl"])
+        shutil.rmtree(tmp_path / "packages")  # the package cache evicts everything
+        service.frozen._memory.clear()
+        page = await anonymous.get(web)
+        import_map = page.text.split('<script type="importmap">')[1].split("</script>")[0]
+        assert script_hash(import_map) in page.headers["content-security-policy"]
+        bundle = json.loads(import_map)["imports"]["slow-widget"]
+        served = await anonymous.get(web + bundle.removeprefix("./"))
+        assert served.status_code == 200 and b"a widget" in served.content
+    finally:
+        await old.aclose()
+        registry.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-PAGE_FORMAT = 1  # part of every cache key: bump when the page changes shape
+PAGE_FORMAT = 2  # part of every cache key: bump when the page changes shape
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _ROOT_ID = re.compile(r"<div[^>]*\bid=[\"']([A-Za-z][\w-]*)[\"']", re.I)
@@ -35,6 +37,11 @@ def _json_block(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def script_hash(text: str) -> str:
+    """The CSP source expression that allows one inline script (the import map) and nothing else."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
 def render_page(
     *,
     tailwind_css: str,
@@ -44,9 +51,16 @@ def render_page(
     title: str = "Preview",
     root_id: str = "root",
     html_class: str = "",
+    import_map: str | None = None,
+    preload: Sequence[str] = (),
+    tailwind_modules: bool = False,
 ) -> str:
-    """The page for one build; every URL in it is relative to the page's own folder."""
-    style = tailwind_css.replace("</style", "<\\/style")
+    """The page for one build; every URL in it is relative to the page's own folder.
+
+    Tailwind's source sits in a <script type="text/tailwindcss"> (never run, and not scanned for @import like
+    a <style>); the import map, the one inline script, is allowed by its hash (see `script_hash`).
+    """
+    source = re.sub(r"</(script)", r"<\\/\1", tailwind_css, flags=re.I)
     class_attr = f' class="{html.escape(html_class)}"' if html_class else ""
     lines = [
         "<!doctype html>",
@@ -61,9 +75,13 @@ def render_page(
     ]
     if errors:
         lines.append(f'<script type="application/json" id="vzero-build-errors">{_json_block(list(errors))}</script>')
+    if import_map:
+        lines.append(f'<script type="importmap">{import_map}</script>')
+    lines += [f'<link rel="modulepreload" href="{html.escape(url)}">' for url in preload]
     if tailwind_css:
-        lines.append(f'<style type="text/tailwindcss">\n{style}\n</style>')
-        lines.append('<script src="./vendor/tailwindcss-browser.js"></script>')
+        wait = " data-modules" if tailwind_modules else ""
+        lines.append(f'<script type="text/tailwindcss"{wait}>\n{source}\n</script>')
+        lines.append('<script type="module" src="./vendor/vzero__tailwind.js"></script>')
     if has_css:
         lines.append('<link rel="stylesheet" href="./app.css">')
     lines += ["</head>", "<body>", f'<div id="{html.escape(root_id)}"></div>']

@@ -35,6 +35,9 @@ class BuildResult:
     duration_ms: float
     digest: str = ""  # content hash of the inputs: the cache key, and a stable name for the preview's URL
     cached: bool = field(default=False, compare=False)  # answered from the cache, no bundling done
+    script_hashes: list[str] = field(default_factory=list)  # CSP sources for the page's inline import map
+    bundles: list[str] = field(default_factory=list)  # package bundles the page loads ("<name>@<version>/<build>")
+    transient: bool = field(default=False, compare=False)  # failed for a reason that may pass: not stored
 
     def meta(self) -> dict[str, Any]:
         """Everything but the page and asset bytes, as JSON-ready data."""
@@ -45,6 +48,8 @@ class BuildResult:
             "duration_ms": self.duration_ms,
             "digest": self.digest,
             "assets": sorted(self.assets),
+            "script_hashes": list(self.script_hashes),
+            "bundles": list(self.bundles),
         }
 
     @classmethod
@@ -59,4 +64,6 @@ class BuildResult:
             duration_ms=float(meta.get("duration_ms", 0.0)),
             digest=str(meta.get("digest", "")),
             cached=True,
+            script_hashes=[str(h) for h in meta.get("script_hashes", [])],
+            bundles=[str(b) for b in meta.get("bundles", [])],
         )

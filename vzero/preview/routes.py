@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from vzero.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PreviewUnavailable, VzeroError
+from vzero.preview.builder import PackagesInstalling
 from vzero.preview.result import BuildResult
 from vzero.preview.service import MAX_REPORT_BYTES, PreviewService
 from vzero.preview.static import preview_headers, read_asset
@@ -43,8 +45,8 @@ SCREENSHOT = "__screenshot.png"
 INSPECTOR = "__inspect"
 
 
-def _headers(**extra: str) -> dict[str, str]:
-    return {**preview_headers(), "Cache-Control": "no-cache", **extra}
+def _headers(*, script_hashes: Sequence[str] = (), **extra: str) -> dict[str, str]:
+    return {**preview_headers(script_hashes), "Cache-Control": "no-cache", **extra}
 
 
 def _page(status: int, title: str, text: str, *, refresh: int | None = None, retry_after: int | None = None) -> Response:
@@ -63,6 +65,8 @@ def _page(status: int, title: str, text: str, *, refresh: int | None = None, ret
 def _problem(exc: VzeroError, service: PreviewService | None) -> Response:
     if isinstance(exc, Conflict):
         return _page(503, "Still generating", exc.message, refresh=3, retry_after=3)
+    if isinstance(exc, PackagesInstalling):
+        return _page(503, "Installing packages", exc.message, refresh=3, retry_after=3)
     if isinstance(exc, PreviewUnavailable):
         installing = service is not None and service.installing
         return _page(503, "Preview not available", exc.message, refresh=5 if installing else None, retry_after=5 if installing else None)
@@ -71,19 +75,21 @@ def _problem(exc: VzeroError, service: PreviewService | None) -> Response:
     return _page(exc.status_code, "Preview error", exc.message)
 
 
-def _asset(request: Request, result: BuildResult, vendor_root: Any, name: str) -> Response:
+def _asset(request: Request, result: BuildResult, vendor_root: Any, name: str, packages_dir: Any = None) -> Response:
     """One file of a build (the page for ""), revalidated by a content ETag."""
-    hit = read_asset(result, vendor_root, name)
+    hit = read_asset(result, vendor_root, name, packages_dir)
     if hit is None:
         return _page(404, "Not found", f"This preview has no file {name!r}.")
     content, media_type = hit
     etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
     extra = {"ETag": etag}
-    if name in ("", "index.html") and not result.ok:
+    page = name in ("", "index.html")
+    if page and not result.ok:
         extra["X-Vzero-Build"] = "failed"
+    hashes = result.script_hashes if page else ()
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=_headers(**extra))
-    return Response(content, media_type=media_type, headers=_headers(**extra))
+        return Response(status_code=304, headers=_headers(script_hashes=hashes, **extra))
+    return Response(content, media_type=media_type, headers=_headers(script_hashes=hashes, **extra))
 
 
 def _folder_redirect(request: Request, last: str) -> Response:
@@ -141,7 +147,7 @@ async def preview_file(chat_id: str, version_id: str, name: str, request: Reques
         result = await service.version_preview(chat_id, version_id)
     except VzeroError as exc:
         return _problem(exc, service)
-    return _asset(request, result, service.runtime_dir, name)
+    return _asset(request, result, service.runtime_dir, name, service.packages_dir)
 
 
 @router.post("/preview/{chat_id}/{version_id}/__errors")

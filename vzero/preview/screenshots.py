@@ -48,9 +48,10 @@ class _OneBuild(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, result: BuildResult, runtime_dir: Path) -> None:
+    def __init__(self, result: BuildResult, runtime_dir: Path, packages_dir: Path | None = None) -> None:
         self.result = result
         self.runtime_dir = runtime_dir
+        self.packages_dir = packages_dir
         super().__init__(("127.0.0.1", 0), _Handler)
 
     @property
@@ -63,9 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         name = self.path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
-        hit = read_asset(self.server.result, self.server.runtime_dir, name)
+        hit = read_asset(self.server.result, self.server.runtime_dir, name, self.server.packages_dir)
         self.send_response(200 if hit is not None else 404)
-        for key, value in preview_headers().items():
+        for key, value in preview_headers(self.server.result.script_hashes if name in ("", "index.html") else ()).items():
             self.send_header(key, value)
         body = hit[0] if hit is not None else b"not found"
         self.send_header("Content-Type", hit[1] if hit is not None else "text/plain; charset=utf-8")
@@ -84,8 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def _serving(result: BuildResult, runtime_dir: Path) -> Iterator[str]:
-    server = _OneBuild(result, runtime_dir)
+def _serving(result: BuildResult, runtime_dir: Path, packages_dir: Path | None = None) -> Iterator[str]:
+    server = _OneBuild(result, runtime_dir, packages_dir)
     # A short poll interval: shutdown() runs on the event loop and waits for the serving loop to notice.
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="vzero-screenshot-server", daemon=True)
     thread.start()
@@ -104,12 +105,13 @@ async def capture(
     width: int = WIDTH,
     height: int = HEIGHT,
     timeout: float = TIMEOUT,
+    packages_dir: Path | None = None,
 ) -> bytes:
     """A PNG of the built page as Chromium renders it; PreviewUnavailable when Chromium is missing or fails."""
     browser = chromium or find_chromium()
     if browser is None:
         raise PreviewUnavailable("chromium is not installed: install Debian's chromium (apt-get install chromium) for screenshots")
-    with tempfile.TemporaryDirectory(prefix="vzero-shot-") as scratch, _serving(result, Path(runtime_dir)) as url:
+    with tempfile.TemporaryDirectory(prefix="vzero-shot-") as scratch, _serving(result, Path(runtime_dir), packages_dir) as url:
         target = Path(scratch) / "shot.png"
         command = [browser, *_FLAGS, f"--user-data-dir={scratch}/profile", f"--window-size={width},{height}", f"--screenshot={target}", url]
         # Its own session: Chromium's helper processes are ended with it, by its process group id.

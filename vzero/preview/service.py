@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -19,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vzero.config import Settings
 from vzero.core.access import Principal
 from vzero.core.ids import iso, utcnow
 from vzero.engine.manager import Ask, GenerationManager
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
 from vzero.preview.builder import PreviewBuilder
 from vzero.preview.frozen import FrozenBuilds, build_errors, build_logs
+from vzero.preview.packages import PackagePolicy
 from vzero.preview.result import BuildResult
 from vzero.preview.runtime import ensure_runtime, is_installed
 from vzero.preview.screenshots import capture, find_chromium
@@ -47,6 +51,7 @@ REPORTS_PER_MINUTE = 30  # per version: the report URL needs no key, so anyone h
 REPORT_SOURCES = ("build", "react", "window", "promise")
 RUNTIME_SOURCES = ("react", "window", "promise")
 _DIGEST_TTL = 60.0  # how long a version's build digest is trusted without re-reading its files (env vars may change)
+INSTALL_WAIT = 2.0  # seconds a preview view waits for package installs before showing that they are under way
 _PUBLIC_ENV = ("NEXT_PUBLIC_", "VITE_")
 
 
@@ -127,7 +132,12 @@ class PreviewService:
         settings = runtime.settings
         self.runtime = runtime
         self.generations = generations  # starts automatic fixes (none without it)
-        self.builder = builder or PreviewBuilder(settings.data_dir, runtime_dir=settings.preview_runtime_dir)
+        self.builder = builder or PreviewBuilder(
+            settings.data_dir,
+            runtime_dir=settings.preview_runtime_dir,
+            packages_dir=settings.preview_packages_dir,
+            policy=package_policy(settings),
+        )
         self.frozen = FrozenBuilds(settings.data_dir / "deployments")
         self.chromium = find_chromium() if settings.screenshots else None
         self.stats: collections.Counter[str] = collections.Counter()  # builds, cache hits, screenshots, auto-fixes
@@ -144,6 +154,11 @@ class PreviewService:
     @property
     def runtime_dir(self) -> Path:
         return self.builder.runtime_dir
+
+    @property
+    def packages_dir(self) -> Path:
+        """The on-demand package cache the pages' `vendor/npm/...` files come from."""
+        return self.builder.packages_dir
 
     # --- the npm runtime -----------------------------------------------------------------------------------------
     @property
@@ -177,11 +192,14 @@ class PreviewService:
         raise PreviewUnavailable("The preview runtime is being installed (npm ci, first use only); try again in a minute")
 
     # --- version previews ---------------------------------------------------------------------------------------
-    async def version_preview(self, chat_id: str, version_id: str, *, wait_for_runtime: bool = False) -> BuildResult:
+    async def version_preview(
+        self, chat_id: str, version_id: str, *, wait_for_runtime: bool = False, wait_for_packages: bool = False
+    ) -> BuildResult:
         """The build of a completed version (from the cache when its files were built before).
 
         NotFound for an unknown version (or one of another chat), Conflict while it is being generated,
-        PreviewUnavailable while the runtime installs or when the toolchain cannot run.
+        PreviewUnavailable while the runtime installs or when the toolchain cannot run, PackagesInstalling
+        (unless `wait_for_packages`) while packages the app needs are still being installed.
         """
         known = self._digests.get((chat_id, version_id))
         if known is not None and time.monotonic() - known[1] < _DIGEST_TTL:
@@ -192,7 +210,7 @@ class PreviewService:
         version, files, env = await self._load(chat_id, version_id)
         assert_released("a preview build")
         await self._require_runtime(wait=wait_for_runtime)
-        result = await self.builder.build(files, key=chat_id, env=env)
+        result = await self.builder.build(files, key=chat_id, env=env, wait=None if wait_for_packages else INSTALL_WAIT)
         self.stats["cache_hits" if result.cached else "builds"] += 1
         self._digests[(chat_id, version_id)] = (result.digest, time.monotonic())
         self._digests.move_to_end((chat_id, version_id))
@@ -284,7 +302,7 @@ class PreviewService:
         if not auto_fix and not is_installed(self.runtime_dir):
             return  # nothing needs the build yet; the first view installs the runtime and builds it
         try:
-            result = await self.version_preview(chat_id, version_id, wait_for_runtime=auto_fix)
+            result = await self.version_preview(chat_id, version_id, wait_for_runtime=auto_fix, wait_for_packages=True)
         except VzeroError as exc:
             log.warning("background preview of version %s failed: %s", version_id, exc.message)
             return
@@ -351,7 +369,7 @@ class PreviewService:
     async def _screenshot(self, chat_id: str, version_id: str, result: BuildResult) -> None:
         try:
             async with self._shots:
-                png = await capture(result, self.runtime_dir, chromium=self.chromium)
+                png = await capture(result, self.runtime_dir, chromium=self.chromium, packages_dir=self.packages_dir)
             async with self.runtime.db.session() as session:
                 version = await session.get(Version, version_id)
                 if version is None or version.chat_id != chat_id:
@@ -394,8 +412,10 @@ class PreviewService:
         assert_released("a deployment's build")
         deployment_id = deployment_store.new_deployment_id()
         try:
-            result = await self.version_preview(chat.id, version_id)
+            result = await self.version_preview(chat.id, version_id, wait_for_packages=True)
             await asyncio.to_thread(self.frozen.freeze, deployment_id, result, self.runtime_dir)
+            if result.bundles:
+                await asyncio.to_thread(self._freeze_bundles, deployment_id, result)
             async with self.runtime.db.session() as session:
                 deployment = await deployment_store.create_deployment(
                     session, deployment_id=deployment_id, owner_id=owner_id, chat=chat, version_id=version_id, project_id=project_id,
@@ -407,6 +427,25 @@ class PreviewService:
             await self.undeploy(deployment_id)
             raise
         return deployment
+
+    def _freeze_bundles(self, deployment_id: str, result: BuildResult) -> None:
+        """Copy the package bundles a deployed page loads beside its vendor snapshot: the cache may evict them."""
+        frozen = self.frozen.load(deployment_id)
+        if frozen is None:
+            raise PreviewUnavailable(f"the build of deployment {deployment_id} could not be stored")
+        target = frozen[1] / "vendor" / "npm"
+        for folder in result.bundles:
+            source = self.packages_dir / "bundles" / folder
+            if (target / folder).is_dir():
+                continue
+            tmp = target / f"{folder}.tmp-{os.getpid()}"
+            shutil.copytree(source, tmp, copy_function=_link_or_copy, dirs_exist_ok=True)
+            try:
+                tmp.rename(target / folder)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if not (target / folder).is_dir():
+                    raise
 
     async def deployed(self, deployment_id: str) -> tuple[BuildResult, Path] | None:
         """A deployment's frozen build and the folder holding its vendor snapshot; None once it is deleted."""
@@ -439,6 +478,28 @@ class PreviewService:
         if self._install is not None and not self._install.done():
             self._install.cancel()  # the npm process itself finishes in its thread; its result is kept on disk
         await self.builder.aclose()
+
+
+def package_policy(settings: Settings) -> PackagePolicy:
+    """The on-demand install rules the settings give (VZERO_PREVIEW_NPM_*)."""
+    return PackagePolicy(
+        installs=settings.preview_npm_installs,
+        registry=settings.preview_npm_registry,
+        allow=tuple(settings.preview_npm_allow),
+        deny=tuple(settings.preview_npm_deny),
+        max_package_bytes=settings.preview_npm_max_package_bytes,
+        max_tarball_bytes=settings.preview_npm_max_tarball_bytes,
+        cache_bytes=settings.preview_npm_cache_bytes,
+        timeout=settings.preview_npm_timeout,
+    )
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # A bundle folder is written once and never changed, so a hard link is as good as a copy.
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 __all__ = ["MAX_ERRORS", "MAX_REPORT_BYTES", "PreviewService", "clean_report"]

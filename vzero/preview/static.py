@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from vzero.preview.cache import safe_asset_name
+from vzero.preview.resolver import bundle_path
 from vzero.preview.result import BuildResult
 
 VENDOR_PREFIX = "vendor/"
@@ -31,12 +33,16 @@ _TYPES = {
 }
 
 
-def preview_headers() -> dict[str, str]:
-    """Headers for every preview response: a strict CSP (same-origin only, no inline script) and no sniffing."""
+def preview_headers(script_hashes: Sequence[str] = ()) -> dict[str, str]:
+    """Headers for every preview response: a strict CSP (same-origin only, no inline script) and no sniffing.
+
+    `script_hashes` allow the page's own inline import map, by its hash, and nothing else inline.
+    """
+    scripts = " ".join(["'self'", *(h for h in script_hashes if re.fullmatch(r"'sha256-[A-Za-z0-9+/=]+'", h))])
     csp = "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",  # no inline script and no eval: the page has none, Tailwind's browser build needs none
+            f"script-src {scripts}",  # no eval, no inline script but the import map: Tailwind's compiler needs neither
             "style-src 'self' 'unsafe-inline'",  # Tailwind's browser build writes a <style>; React sets style=""
             "img-src 'self' data: blob:",
             "font-src 'self' data:",
@@ -66,13 +72,19 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def read_asset(result: BuildResult | None, runtime_dir: Path, name: str) -> tuple[bytes, str] | None:
-    """Content and type of `name` relative to a preview's folder ("" is the page); None if there is none."""
+def read_asset(result: BuildResult | None, runtime_dir: Path, name: str, packages_dir: Path | None = None) -> tuple[bytes, str] | None:
+    """Content and type of `name` relative to a preview's folder ("" is the page); None if there is none.
+
+    `vendor/npm/...` names a package bundle: in `packages_dir` when given, else under `runtime_dir`/vendor
+    (a deployment's snapshot holds the bundles it loads there).
+    """
     name = name.lstrip("/")
     if name in ("", "index.html"):
         return (result.html.encode(), content_type("index.html")) if result is not None else None
     if not safe_asset_name(name):
         return None
+    if packages_dir is not None and (path := bundle_path(packages_dir, name)) is not None:
+        return (path.read_bytes(), content_type(name)) if path.is_file() else None
     if name.startswith(VENDOR_PREFIX):
         vendor = (Path(runtime_dir) / "vendor").resolve()
         path = (vendor / name[len(VENDOR_PREFIX):]).resolve()

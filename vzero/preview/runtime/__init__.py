@@ -22,7 +22,8 @@ from vzero.errors import PreviewUnavailable
 
 SOURCE_DIR = Path(__file__).resolve().parent
 PREVIEW_DIR = SOURCE_DIR.parent
-WORKER_SCRIPT = PREVIEW_DIR / "worker.mjs"
+BUNDLER_DIR = PREVIEW_DIR / "bundler"
+WORKER_SCRIPT = BUNDLER_DIR / "main.mjs"
 SHIMS_DIR = PREVIEW_DIR / "shims"
 MANIFESTS = ("package.json", "package-lock.json")
 INSTALL_TIMEOUT = 900.0
@@ -124,6 +125,7 @@ async def ensure_runtime(data_dir: Path, *, runtime_dir: Path | None = None) -> 
 
 
 __all__ = [
+    "BUNDLER_DIR",
     "SHIMS_DIR",
     "WORKER_SCRIPT",
     "ensure_runtime",

@@ -44,8 +44,23 @@ function Head(props) {
 const DOCUMENT_TAGS = { html: Html, body: Body, head: Head };
 const SRC_TAGS = new Set(["img", "source", "video", "audio", "track", "iframe"]);
 
+function rootRelative(value) {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//");
+}
+
+function Nothing() {
+  return null;
+}
+
+// Google Fonts stylesheets are answered from npm font packages by the app's entry: no request leaves the preview.
+const GOOGLE_FONTS = /^https:\/\/fonts\.(googleapis|gstatic)\.com\//;
+
 function rewrite(type, props) {
-  if (typeof type !== "string") return [type, props];
+  if (type === "link" && typeof props.href === "string" && GOOGLE_FONTS.test(props.href)) return [Nothing, {}];
+  if (typeof type !== "string") {
+    // A component given src="/x.png" (AvatarImage, a video player) loads it itself: keep it in the preview too.
+    return rootRelative(props.src) ? [type, { ...props, src: assetUrl(props.src) }] : [type, props];
+  }
   const replacement = DOCUMENT_TAGS[type];
   if (replacement) return [replacement, props];
   if (SRC_TAGS.has(type) && typeof props.src === "string" && props.src.startsWith("/") && !props.src.startsWith("//")) {

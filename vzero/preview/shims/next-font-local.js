@@ -1,5 +1,9 @@
-// next/font/local for the offline preview: no font files are fetched; the fallback stack is used.
-export default function localFont(options = {}) {
-  const family = options.variable ? `var(${options.variable})` : "ui-sans-serif";
-  return { className: "", variable: "", style: { fontFamily: `${family}, system-ui, sans-serif` } };
+// next/font/local: the bundler turned each font path into the URL of the file and passes the name the
+// font was declared under (`const GeistSans = localFont(...)`), as Next.js's compiler does.
+import { localFont } from "./fonts.js";
+
+export default function load(options) {
+  return localFont(options);
 }
+
+load.named = (name) => (options) => localFont(options, name);

@@ -2,6 +2,14 @@
 // the page and run-time errors, and POSTs each one to ./__errors as {message, stack, source}.
 (function () {
   "use strict";
+  // Next.js gives client code a `process` global; npm packages written for it read process.env and friends.
+  if (typeof window.process === "undefined") {
+    window.process = {
+      env: { NODE_ENV: "production" }, browser: true, version: "", versions: {}, platform: "browser", argv: [],
+      nextTick: function (fn) { var args = [].slice.call(arguments, 1); queueMicrotask(function () { fn.apply(null, args); }); },
+      cwd: function () { return "/"; }, on: function () {}, off: function () {}, emit: function () {},
+    };
+  }
   var MAX_REPORTS = 20;
   var sent = 0;
   var seen = {};

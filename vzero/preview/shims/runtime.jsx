@@ -129,6 +129,10 @@ function mount(element) {
   }
   const root = createRoot(container, {
     onUncaughtError: (error, info) => report("react", error, info && info.componentStack),
+    // redirect() and notFound() are thrown on purpose and caught by a boundary: not errors to log.
+    onCaughtError: (error) => {
+      if (!isSignal(error, "NEXT_REDIRECT") && !isSignal(error, "NEXT_NOT_FOUND")) console.error(error);
+    },
   });
   root.render(element);
   return root;

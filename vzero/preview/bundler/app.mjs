@@ -1,180 +1,28 @@
-// Long-lived bundler for the offline preview: JSON lines on stdin/stdout, esbuild's JS API underneath.
-//
-// argv: <runtimeDir> <shimsDir>. Requests: {"id", "op": "build"|"prepare"|"dispose"|"ping", ...}; every
-// request gets exactly one response line with the same id. stdout carries protocol lines only: all
-// logging goes to stderr.
-import { createRequire } from "node:module";
-import crypto from "node:crypto";
+// App builds: a version's files bundled into app.js/app.css against the vendor bundle. Imports of packages
+// outside the pinned set (or at versions the app's package.json rules out) stay bare imports: resolver.py
+// installs and pre-bundles them and the page's import map says where they are.
 import fs from "node:fs";
 import path from "node:path";
-import readline from "node:readline";
+import {
+  EMPTY_MODULES, FORCED, SHIMMED_PACKAGES, SHIMS, importedNames, isBare, isBuiltin, loadLexers, message, nodeModules, packageName, polyfillOf, requireInterop, requireRt,
+  runtimeDir, transformLocalFonts, vendorFile,
+} from "./common.mjs";
+import { PINNED, VENDOR_SET } from "./vendor.mjs";
 
-const VENDOR_FORMAT = 3; // bump when the vendor layout changes, so old vendor folders are rebuilt
 const MAX_CONTEXTS = 16;
-const [runtimeDir, shimsDir] = process.argv.slice(2).map((p) => path.resolve(p));
-const nodeModules = path.join(runtimeDir, "node_modules");
-const vendorDir = path.join(runtimeDir, "vendor");
-const requireRt = createRequire(path.join(runtimeDir, "package.json"));
-
-console.log = console.error; // keep stdout for the protocol
-console.info = console.error;
-console.warn = console.error;
-
-function send(message) {
-  process.stdout.write(JSON.stringify(message) + "\n");
-}
-
-let esbuild;
-try {
-  esbuild = requireRt("esbuild");
-} catch (err) {
-  send({ id: 0, ready: false, error: `esbuild is not installed in ${runtimeDir}: ${err.message}` });
-  process.exit(3);
-}
-
-const runtimePackage = JSON.parse(fs.readFileSync(path.join(runtimeDir, "package.json"), "utf8"));
-const NOT_VENDORED = new Set(["esbuild", "@tailwindcss/browser", "tw-animate-css"]);
-const DEPENDENCIES = Object.keys(runtimePackage.dependencies || {}).sort();
-// Packages an app may import: the runtime's dependencies plus the Next.js shims below.
-const AVAILABLE = DEPENDENCIES.filter((d) => !NOT_VENDORED.has(d));
-// CommonJS packages: esbuild cannot see their export names, so the vendor entry lists them explicitly.
-const CJS = new Set(["react", "react/jsx-runtime", "react-dom", "react-dom/client"]);
-const SHIMS = {
-  "@vzero/runtime": "runtime.jsx",
-  "@vzero/jsx-runtime": "jsx-runtime.js",
-  "next/link": "next-link.jsx",
-  "next/image": "next-image.jsx",
-  "next/navigation": "next-navigation.js",
-  "next/router": "next-router.js",
-  "next/dynamic": "next-dynamic.jsx",
-  "next/head": "next-head.jsx",
-  "next/script": "next-script.jsx",
-  "next/font/local": "next-font-local.js",
-};
-const EMPTY_MODULES = new Set(["server-only", "client-only"]);
-const VENDOR_SPECS = [
-  ...AVAILABLE,
-  "react/jsx-runtime",
-  "react-dom/client",
-  "@hookform/resolvers/zod",
-  ...Object.keys(SHIMS),
-].sort();
-const VENDOR_SET = new Set(VENDOR_SPECS);
-
-function vendorFile(spec) {
-  return spec.replace(/^@/, "").replace(/\//g, "__") + ".js";
-}
-
-function packageName(spec) {
-  const parts = spec.split("/");
-  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Vendor bundle: every available package as one ESM file under <runtime>/vendor/, sharing chunks,
-// built once per runtime install (keyed by the lock file, the shims and VENDOR_FORMAT).
-
-function vendorStamp() {
-  const hash = crypto.createHash("sha256");
-  hash.update(String(VENDOR_FORMAT));
-  hash.update(fs.readFileSync(path.join(runtimeDir, "package-lock.json")));
-  for (const name of fs.readdirSync(shimsDir).sort()) {
-    hash.update(name);
-    hash.update(fs.readFileSync(path.join(shimsDir, name)));
-  }
-  return hash.digest("hex");
-}
-
-function vendorEntryContents(spec) {
-  if (SHIMS[spec]) {
-    const file = JSON.stringify(path.join(shimsDir, SHIMS[spec]));
-    return `export * from ${file};\nimport * as ns from ${file};\nexport default ns.default;\n`;
-  }
-  const s = JSON.stringify(spec);
-  if (CJS.has(spec)) {
-    const names = Object.keys(requireRt(spec)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default");
-    return `import m from ${s};\nexport default m;\nexport const { ${names.join(", ")} } = m;\n`;
-  }
-  return `export * from ${s};\nimport * as ns from ${s};\nexport default (ns.default !== undefined ? ns.default : ns);\n`;
-}
-
-async function prepareVendor() {
-  const stamp = vendorStamp();
-  const stampFile = path.join(vendorDir, "stamp.json");
-  try {
-    if (JSON.parse(fs.readFileSync(stampFile, "utf8")).stamp === stamp) return { built: false, stamp };
-  } catch {}
-  const started = performance.now();
-  const tmp = `${vendorDir}.tmp-${process.pid}-${Date.now()}`;
-  const entryPlugin = {
-    name: "vzero-vendor",
-    setup(build) {
-      build.onResolve({ filter: /^vendor-entry:/ }, (args) => ({
-        path: args.path.slice("vendor-entry:".length),
-        namespace: "vendor-entry",
-      }));
-      build.onLoad({ filter: /.*/, namespace: "vendor-entry" }, (args) => ({
-        contents: vendorEntryContents(args.path),
-        resolveDir: runtimeDir,
-        loader: "js",
-      }));
-      // Shims import each other by package name so that there is one router, one React.
-      build.onResolve({ filter: /^(@vzero\/|next\/)/ }, (args) =>
-        SHIMS[args.path] ? { path: path.join(shimsDir, SHIMS[args.path]) } : undefined,
-      );
-    },
-  };
-  await esbuild.build({
-    entryPoints: VENDOR_SPECS.map((spec) => ({ in: `vendor-entry:${spec}`, out: vendorFile(spec).slice(0, -3) })),
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2020",
-    minify: true,
-    outdir: tmp,
-    chunkNames: "chunks/[name]-[hash]",
-    nodePaths: [nodeModules],
-    jsx: "automatic",
-    legalComments: "none",
-    define: { "process.env.NODE_ENV": '"production"' },
-    logLevel: "silent",
-    plugins: [entryPlugin],
-  });
-  fs.copyFileSync(
-    path.join(nodeModules, "@tailwindcss/browser/dist/index.global.js"),
-    path.join(tmp, "tailwindcss-browser.js"),
-  );
-  fs.copyFileSync(path.join(shimsDir, "overlay.js"), path.join(tmp, "overlay.js"));
-  fs.copyFileSync(path.join(shimsDir, "placeholder.svg"), path.join(tmp, "placeholder.svg"));
-  fs.writeFileSync(path.join(tmp, "stamp.json"), JSON.stringify({ stamp, specs: VENDOR_SPECS }));
-  const old = `${vendorDir}.old-${process.pid}-${Date.now()}`;
-  if (fs.existsSync(vendorDir)) fs.renameSync(vendorDir, old);
-  try {
-    fs.renameSync(tmp, vendorDir);
-  } catch (err) {
-    // Another process finished first; its folder is as good as ours.
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  fs.rmSync(old, { recursive: true, force: true });
-  return { built: true, stamp, ms: performance.now() - started };
-}
-
-// ---------------------------------------------------------------------------------------------
-// App builds.
-
 const SOURCE_EXTS = [".tsx", ".ts", ".jsx", ".js", ".mjs", ".cjs"];
 const RESOLVE_EXTS = [...SOURCE_EXTS, ".json", ".css"];
 const BINARY_LOADERS = {
   ".png": "dataurl", ".jpg": "dataurl", ".jpeg": "dataurl", ".gif": "dataurl", ".webp": "dataurl",
   ".avif": "dataurl", ".ico": "dataurl", ".svg": "dataurl", ".woff": "dataurl", ".woff2": "dataurl",
-  ".ttf": "dataurl", ".otf": "dataurl", ".mp3": "dataurl", ".mp4": "dataurl", ".wav": "dataurl",
+  ".ttf": "dataurl", ".otf": "dataurl", ".eot": "dataurl", ".mp3": "dataurl", ".mp4": "dataurl", ".wav": "dataurl",
 };
 const LOADERS = {
   ".tsx": "tsx", ".ts": "ts", ".mts": "ts", ".cts": "ts", ".jsx": "jsx", ".js": "jsx", ".mjs": "js",
   ".cjs": "js", ".json": "json", ".txt": "text", ".md": "text", ".mdx": "text", ".html": "text",
   ...BINARY_LOADERS,
 };
+const TAILWIND_CONFIGS = ["tailwind.config.ts", "tailwind.config.js", "tailwind.config.mjs", "tailwind.config.cjs", "tailwind.config.mts"];
 
 let twAnimateCss = null;
 function twAnimate() {
@@ -227,6 +75,8 @@ function shownPath(p) {
   return p.startsWith("/") ? p.slice(1) : p;
 }
 
+// --- next/font/google: one module per build, each family's faces imported from resolver.py's font modules ---
+
 function parseFonts(files) {
   const names = new Set();
   const re = /import\s*\{([^}]*)\}\s*from\s*["']next\/font\/google["']/g;
@@ -239,28 +89,15 @@ function parseFonts(files) {
       }
     }
   }
-  return names;
+  return [...names].sort();
 }
 
 function fontModule(names) {
-  const lines = [
-    "function font(family, fallback) {",
-    "  return (options = {}) => ({",
-    "    className: '',",
-    "    variable: '',",
-    "    style: { fontFamily: `'${family}', ${fallback}`, fontWeight: options.weight && !Array.isArray(options.weight) ? Number(options.weight) || undefined : undefined },",
-    "  });",
-    "}",
-  ];
-  for (const name of names) {
-    const family = name.replace(/_/g, " ");
-    const fallback = /mono|code/i.test(name)
-      ? "ui-monospace, SFMono-Regular, Menlo, monospace"
-      : /serif|playfair|merriweather|lora|garamond/i.test(name) && !/sans/i.test(name)
-        ? "ui-serif, Georgia, serif"
-        : "ui-sans-serif, system-ui, sans-serif";
-    lines.push(`export const ${name} = font(${JSON.stringify(family)}, ${JSON.stringify(fallback)});`);
-  }
+  const lines = ['import { googleFont } from "@vzero/font-google";'];
+  names.forEach((name, i) => {
+    lines.push(`import F${i} from ${JSON.stringify("@vzero/font/" + name)};`);
+    lines.push(`export const ${name} = (options) => googleFont(${JSON.stringify(name)}, F${i}, options);`);
+  });
   lines.push("export default {};");
   return lines.join("\n");
 }
@@ -289,8 +126,75 @@ function routeSegments(dir) {
   return segments;
 }
 
-function synthesizeEntry(files) {
+/** The Tailwind config and plugins the app's stylesheets use: bundled with the app, registered before it renders. */
+function tailwindModules(files) {
+  let config = null;
+  let v3 = false;
+  const plugins = new Set();
+  for (const [p, f] of files) {
+    if (f.binary || extname(p) !== ".css") continue;
+    if (/@tailwind\s+(base|components|utilities)\b|@import\s+["']tailwindcss\/(base|components|utilities)["']/.test(f.text)) v3 = true;
+    for (const m of f.text.matchAll(/@config\s+["']([^"']+)["']/g)) config = config || lookup(files, normalize(dirname(p) + "/" + m[1]));
+    for (const m of f.text.matchAll(/@plugin\s+["']([^"']+)["']/g)) plugins.add(m[1]);
+  }
+  if (v3 && !config) config = findFile(files, TAILWIND_CONFIGS.map((c) => "/" + c.replace(/\.[^.]+$/, "")));
+  return { config, plugins: [...plugins].sort(), v3 };
+}
+
+/** Families of Google Fonts stylesheets the app links or @imports (fonts.googleapis.com/css2?family=...). */
+function googleFontLinks(files) {
+  const found = new Map();
+  for (const [p, f] of files) {
+    if (f.binary || !/\.(tsx|ts|jsx|js|mjs|css|html)$/.test(p) || !f.text.includes("fonts.googleapis.com")) continue;
+    for (const m of f.text.matchAll(/fonts\.googleapis\.com\/css2?\?([^"'`)\s>]+)/g)) {
+      const query = m[1].replace(/&amp;/g, "&");
+      for (const part of query.split("&")) {
+        if (!part.startsWith("family=")) continue;
+        for (const spec of decodeURIComponent(part.slice(7).replace(/\+/g, " ")).split("|")) {
+          const [family, axes = ""] = spec.split(":");
+          const name = family.trim().replace(/\s+/g, "_");
+          if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) continue;
+          const weights = new Set(found.get(name) || []);
+          for (const w of axes.match(/\b[1-9]00\b/g) || []) weights.add(w);
+          found.set(name, [...weights].sort());
+        }
+      }
+    }
+  }
+  return [...found.entries()].sort();
+}
+
+/** Imports and a call the entry runs before the app: the Tailwind config and plugins, and linked Google Fonts. */
+function prelude(files, tw) {
+  const fonts = googleFontLinks(files);
+  const imports = [];
+  const calls = [];
+  if (fonts.length) {
+    imports.push('import { googleFont as __vzeroGoogleFont } from "@vzero/font-google";');
+    fonts.forEach(([name, weights], i) => {
+      imports.push(`import GoogleFont${i} from ${JSON.stringify("@vzero/font/" + name)};`);
+      calls.push(`__vzeroGoogleFont(${JSON.stringify(name)}, GoogleFont${i}, ${JSON.stringify(weights.length ? { weight: weights } : {})});`);
+    });
+  }
+  const tailwind = tailwindRegistration(tw);
+  return { imports: [...imports, ...tailwind.imports], call: [...calls, tailwind.call].filter(Boolean).join("\n") };
+}
+
+function tailwindRegistration(tw) {
+  if (!tw.config && !tw.plugins.length) return { imports: [], call: "" };
+  const imports = ['import { registerTailwind } from "@vzero/tailwind";'];
+  if (tw.config) imports.push(`import * as TwConfig from ${JSON.stringify(tw.config)};`);
+  const plugins = tw.plugins.map((id, i) => {
+    imports.push(`import * as TwPlugin${i} from ${JSON.stringify(id.startsWith(".") ? "/" + id.replace(/^\.\//, "") : id)};`);
+    return `${JSON.stringify(id)}: TwPlugin${i}.default ?? TwPlugin${i}`;
+  });
+  const config = tw.config ? "TwConfig.default ?? TwConfig" : "null";
+  return { imports, call: `registerTailwind({ config: ${config}, plugins: { ${plugins.join(", ")} } });` };
+}
+
+function synthesizeEntry(files, tw) {
   const paths = [...files.keys()];
+  const register = prelude(files, tw);
   const pageRe = /^\/(src\/)?app\/(?:(.*)\/)?page\.(tsx|jsx|ts|js)$/;
   const pages = paths.filter((p) => pageRe.test(p)).sort();
   if (pages.length) {
@@ -321,8 +225,9 @@ function synthesizeEntry(files) {
       `notFound: ${notFound ? ref(notFound) : "null"}`,
       `rootLayouts: [${rootLayout ? ref(rootLayout) : ""}]`,
     ];
-    const lines = imports.map((p, i) => `import * as M${i} from ${JSON.stringify(p)};`);
+    const lines = [...register.imports, ...imports.map((p, i) => `import * as M${i} from ${JSON.stringify(p)};`)];
     lines.push('import { mountNext } from "@vzero/runtime";');
+    if (register.call) lines.push(register.call);
     lines.push(`mountNext({ routes: [\n  ${routes.join(",\n  ")}\n], ${extra.join(", ")} });`);
     return { kind: "next", contents: lines.join("\n") + "\n" };
   }
@@ -334,7 +239,10 @@ function synthesizeEntry(files) {
     if (m && !/^[a-z]+:|^\/\//i.test(m[1])) main = lookup(files, normalize(m[1]));
   }
   main = main || findFile(files, ["/src/main", "/src/index", "/main", "/index"]);
-  if (main) return { kind: "vite", contents: `import ${JSON.stringify(main)};\n` };
+  if (main) {
+    const lines = [...register.imports, register.call, `import ${JSON.stringify(main)};`];
+    return { kind: "vite", contents: lines.filter(Boolean).join("\n") + "\n" };
+  }
   let component = findFile(files, ["/src/App", "/App", "/app", "/pages/index", "/src/pages/index", "/src/app"]);
   if (!component) {
     const candidates = paths.filter(
@@ -345,10 +253,14 @@ function synthesizeEntry(files) {
     else if (candidates.length === 1) component = candidates[0];
   }
   if (component) {
-    return {
-      kind: "component",
-      contents: `import * as M from ${JSON.stringify(component)};\nimport { mountComponent } from "@vzero/runtime";\nmountComponent(M, ${JSON.stringify(shownPath(component))});\n`,
-    };
+    const lines = [
+      ...register.imports,
+      `import * as M from ${JSON.stringify(component)};`,
+      'import { mountComponent } from "@vzero/runtime";',
+      register.call,
+      `mountComponent(M, ${JSON.stringify(shownPath(component))});`,
+    ];
+    return { kind: "component", contents: lines.filter(Boolean).join("\n") + "\n" };
   }
   return {
     kind: "none",
@@ -359,6 +271,7 @@ function synthesizeEntry(files) {
 
 // --- tailwind stylesheet ------------------------------------------------------------------------
 
+// A v3 app without a config file: the colour tokens shadcn's v3 template defines in tailwind.config.
 const SHADCN_V3_THEME = `@custom-variant dark (&:is(.dark *));
 @theme inline {
   --color-border: hsl(var(--border)); --color-input: hsl(var(--input)); --color-ring: hsl(var(--ring));
@@ -376,6 +289,12 @@ const SHADCN_V3_THEME = `@custom-variant dark (&:is(.dark *));
   --radius-lg: var(--radius); --radius-md: calc(var(--radius) - 2px); --radius-sm: calc(var(--radius) - 4px);
 }
 `;
+// What Tailwind's v3-to-v4 upgrade adds so that v3 projects keep their look (borders, buttons).
+const V3_COMPAT = `@layer base {
+  *, ::after, ::before, ::backdrop, ::file-selector-button { border-color: var(--color-gray-200, currentcolor); }
+  button:not(:disabled), [role="button"]:not(:disabled) { cursor: pointer; }
+}
+`;
 
 const IMPORT_RE = /@import\s+(?:url\(\s*)?["']?([^"')\s;]+)["']?\s*\)?([^;]*);/g;
 
@@ -390,12 +309,11 @@ function inlineCss(files, file, seen, warnings, state) {
     text = text.replace(/@tailwind\s+(base|components|utilities|variants|screens)\s*;/g, "");
   }
   text = text.replace(/@config\s+[^;]*;/g, "");
-  text = text.replace(/@plugin\s+["']([^"']+)["'][^;]*;/g, (all, name) => {
-    if (name === "tailwindcss-animate") state.animate = true;
-    else warnings.push({ text: `@plugin "${name}" is not supported by the offline preview and was ignored`, file: shownPath(file) });
-    return "";
-  });
-  return text.replace(IMPORT_RE, (all, spec, rest) => {
+  return text.replace(IMPORT_RE, (all, spec) => {
+    if (spec === "tailwindcss/base" || spec === "tailwindcss/components" || spec === "tailwindcss/utilities") {
+      state.v3 = true;
+      return "";
+    }
     if (spec === "tailwindcss" || spec.startsWith("tailwindcss/")) {
       if (!state.twImport) state.twImport = all;
       return "";
@@ -405,7 +323,10 @@ function inlineCss(files, file, seen, warnings, state) {
       return "";
     }
     if (/^(https?:)?\/\//.test(spec)) {
-      warnings.push({ text: `@import of ${spec} was skipped: the offline preview loads nothing from the network`, file: shownPath(file) });
+      // Google Fonts come from npm font packages instead (see googleFontLinks); anything else cannot load here.
+      if (!spec.includes("fonts.googleapis.com")) {
+        warnings.push({ text: `@import of ${spec} was skipped: the offline preview loads nothing from the network`, file: shownPath(file) });
+      }
       return "";
     }
     const target = spec.startsWith("@/")
@@ -417,7 +338,7 @@ function inlineCss(files, file, seen, warnings, state) {
   });
 }
 
-function tailwindSource(files, cssFiles, warnings) {
+function tailwindSource(files, cssFiles, warnings, tw) {
   const priority = ["/app/globals.css", "/src/app/globals.css", "/styles/globals.css", "/src/index.css", "/src/globals.css", "/index.css"];
   const wanted = new Set(cssFiles);
   for (const p of ["/app/globals.css", "/src/app/globals.css"]) if (files.has(p)) wanted.add(p);
@@ -426,9 +347,13 @@ function tailwindSource(files, cssFiles, warnings) {
   const seen = new Set();
   const body = ordered.map((f) => inlineCss(files, f, seen, warnings, state)).join("\n");
   let head = (state.twImport || '@import "tailwindcss";') + "\n";
+  if (tw.config) head += '@config "./tailwind.config";\n';
   if (state.v3) {
-    head += SHADCN_V3_THEME;
-    state.animate = true;
+    head += V3_COMPAT;
+    if (!tw.config) {
+      head += SHADCN_V3_THEME;
+      state.animate = true; // shadcn's v3 config would have loaded tailwindcss-animate
+    }
   }
   if (state.animate) head += twAnimate() + "\n";
   return head + body;
@@ -436,11 +361,35 @@ function tailwindSource(files, cssFiles, warnings) {
 
 // --- esbuild plugin and build -------------------------------------------------------------------
 
-function notAvailable(spec) {
-  const name = packageName(spec);
-  const what = name === "next" ? `'${spec}'` : `'${name}'`;
-  const extra = name === "next" ? ` (shimmed: ${Object.keys(SHIMS).filter((s) => s.startsWith("next/")).concat("next/font/google").join(", ")})` : "";
-  return `Module not found: ${what} is not available in the offline preview${extra}; available packages: ${AVAILABLE.join(", ")}`;
+/** Where a bare import first appears in its importer: for an error that points at the line. */
+function locate(state, importer, spec) {
+  const file = state.files.get(importer);
+  let text = file && !file.binary ? file.text : null;
+  if (text === null) {
+    try {
+      text = fs.readFileSync(importer, "utf8");
+    } catch {
+      return { file: null, line: null, column: null, lineText: null };
+    }
+  }
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    for (const q of ['"', "'", "`"]) {
+      const col = lines[i].indexOf(q + spec + q);
+      if (col >= 0) return { file: state.files.has(importer) ? shownPath(importer) : null, line: i + 1, column: col + 1, lineText: lines[i] };
+    }
+  }
+  return { file: state.files.has(importer) ? shownPath(importer) : null, line: null, column: null, lineText: null };
+}
+
+/** An import left to the page: CommonJS code that require()s it gets the module's namespace, as bundlers give. */
+function leave(args, target) {
+  return args.kind === "require-call" ? { path: target, namespace: "vzero-require" } : { path: target, external: true };
+}
+
+function external(state, args, spec) {
+  if (!state.externals.has(spec)) state.externals.set(spec, { spec, ...locate(state, args.importer, spec) });
+  return leave(args, spec);
 }
 
 function appPlugin(state) {
@@ -448,6 +397,7 @@ function appPlugin(state) {
     name: "vzero-app",
     setup(build) {
       build.onResolve({ filter: /^vzero:entry$/ }, () => ({ path: "/__entry.tsx", namespace: "app" }));
+      requireInterop(build, runtimeDir);
       build.onResolve({ filter: /.*/ }, (args) => {
         const spec = args.path.split("?")[0];
         const fromApp = args.namespace === "app";
@@ -464,21 +414,42 @@ function appPlugin(state) {
           if (!found) return { errors: [{ text: `Could not resolve "${args.path}": no such file in this version` }] };
           return { path: found, namespace: "app" };
         }
-        if (spec.startsWith(".") || spec.startsWith("/") || /^[a-z]+:/i.test(spec)) {
+        if (args.namespace === "vzero-ns") return { path: args.path, external: true };
+        if (!isBare(spec) || (spec.startsWith("node:") && !fromApp)) {
           if (/^(https?:)?\/\//.test(spec)) {
             return { errors: [{ text: `Cannot import "${spec}": the offline preview loads nothing from the network` }] };
           }
           return undefined; // inside node_modules: esbuild resolves it
         }
-        if (fromApp && (spec === "react/jsx-runtime" || spec === "react/jsx-dev-runtime")) {
-          return { path: "./vendor/" + vendorFile("@vzero/jsx-runtime"), external: true };
+        const name = packageName(spec);
+        if (spec === "react/jsx-runtime" || spec === "react/jsx-dev-runtime") {
+          return leave(args, "./vendor/" + vendorFile(fromApp ? "@vzero/jsx-runtime" : "react/jsx-runtime"));
         }
-        if (VENDOR_SET.has(spec)) return { path: "./vendor/" + vendorFile(spec), external: true };
+        if (SHIMS[spec]) return leave(args, "./vendor/" + vendorFile(spec));
         if (spec === "next/font/google") return { path: spec, namespace: "vzero-virtual" };
+        if (spec.startsWith("@vzero/font/")) return external(state, args, spec); // resolver.py finds the font files
         if (EMPTY_MODULES.has(spec)) return { path: spec, namespace: "vzero-virtual" };
-        if (!fromApp) return undefined;
-        if (AVAILABLE.includes(packageName(spec))) return undefined; // a subpath of an available package
-        return { errors: [{ text: notAvailable(spec) }] };
+        if (SHIMMED_PACKAGES.has(name)) {
+          return { errors: [{ text: `'${spec}' is not supported in the preview (shimmed: ${Object.keys(SHIMS).filter((s) => packageName(s) === name).concat(name === "next" ? ["next/font/google"] : []).join(", ")})` }] };
+        }
+        // Tailwind v3 configs read its CommonJS helpers with named imports ({ fontFamily } from "tailwindcss/defaultTheme").
+        if (name === "tailwindcss" && spec !== name) {
+          try {
+            return { path: requireRt.resolve(spec) };
+          } catch {
+            return undefined;
+          }
+        }
+        // A pinned package is used unless the app's package.json asks for a version it is not.
+        const usable = FORCED.has(name) || (name in PINNED && !state.npm.has(name));
+        if (usable && VENDOR_SET.has(spec)) return leave(args, "./vendor/" + vendorFile(spec));
+        if (usable || !fromApp) return undefined; // bundled from the runtime's node_modules
+        if (isBuiltin(spec)) {
+          const polyfill = polyfillOf(spec);
+          if (polyfill) return external(state, args, polyfill);
+          return { errors: [{ text: `Module not found: '${spec}' is a Node.js module; the preview runs in the browser` }] };
+        }
+        return external(state, args, spec);
       });
       build.onLoad({ filter: /.*/, namespace: "vzero-virtual" }, (args) => ({
         contents: args.path === "next/font/google" ? fontModule(parseFonts(state.files)) : "export {};",
@@ -500,7 +471,8 @@ function appPlugin(state) {
           if (!loader) return { errors: [{ text: `${shownPath(args.path)} is not UTF-8 text, so it cannot be compiled` }] };
           return { contents: file.bytes, loader, resolveDir: runtimeDir };
         }
-        return { contents: file.text, loader: LOADERS[ext] || "text", resolveDir: runtimeDir };
+        const contents = SOURCE_EXTS.includes(ext) ? transformLocalFonts(file.text) : file.text;
+        return { contents, loader: LOADERS[ext] || "text", resolveDir: runtimeDir };
       });
     },
   };
@@ -529,6 +501,7 @@ function buildOptions(state, env) {
     jsx: "automatic",
     nodePaths: [nodeModules],
     mainFields: ["browser", "module", "main"],
+    loader: BINARY_LOADERS,
     define: {
       "process.env.NODE_ENV": '"production"',
       "process.env": JSON.stringify(processEnv),
@@ -537,20 +510,6 @@ function buildOptions(state, env) {
     logLevel: "silent",
     logOverride: { "unsupported-jsx-comment": "silent" },
     plugins: [appPlugin(state)],
-  };
-}
-
-function message(m) {
-  const loc = m.location;
-  let file = loc ? loc.file : null;
-  if (file) file = file.replace(/^app:\//, "").replace(/^vzero-virtual:/, "");
-  if (file === "__entry.tsx") file = null;
-  return {
-    text: m.text + (m.notes && m.notes.length ? "\n" + m.notes.map((n) => n.text).join("\n") : ""),
-    file,
-    line: loc ? loc.line : null,
-    column: loc ? loc.column + 1 : null,
-    lineText: loc ? loc.lineText : null,
   };
 }
 
@@ -573,10 +532,10 @@ function toFiles(raw) {
 const keyLocks = new Map(); // key -> promise of the build in progress for that key
 
 /** Builds for one key run one at a time: they share a context whose file map each one replaces. */
-async function build(req) {
-  if (!req.key) return buildNow(req);
+export async function buildApp(esbuild, req) {
+  if (!req.key) return buildNow(esbuild, req);
   const previous = keyLocks.get(req.key) || Promise.resolve();
-  const current = previous.then(() => buildNow(req));
+  const current = previous.then(() => buildNow(esbuild, req));
   const settled = current.catch(() => {});
   keyLocks.set(req.key, settled);
   try {
@@ -586,33 +545,33 @@ async function build(req) {
   }
 }
 
-async function buildNow(req) {
+async function buildNow(esbuild, req) {
   const started = performance.now();
   const files = toFiles(req.files || {});
-  const entry = synthesizeEntry(files);
+  const tw = tailwindModules(files);
+  const entry = synthesizeEntry(files, tw);
   if (entry.error) {
-    return { ok: false, kind: entry.kind, errors: [{ text: entry.error, file: null, line: null, column: null, lineText: null }], warnings: [], durationMs: performance.now() - started };
+    return { ok: false, kind: entry.kind, errors: [{ text: entry.error, file: null, line: null, column: null, lineText: null }], warnings: [], externals: [], durationMs: performance.now() - started };
   }
-  const envKey = JSON.stringify(req.env || {});
+  // The pinned packages the app may use are part of how imports resolve: another set needs another context.
+  const envKey = JSON.stringify([req.env || {}, [...(req.npm || [])].sort()]);
   let slot = req.key ? contexts.get(req.key) : null;
   if (slot && slot.envKey !== envKey) {
     contexts.delete(req.key);
     slot.ctx.dispose().catch(() => {});
     slot = null;
   }
+  const fresh = { files, entry: entry.contents, cssFiles: new Set(), externals: new Map(), npm: new Set(req.npm || []) };
   let state;
   let result;
   try {
     if (slot) {
       contexts.delete(req.key); // re-insert: Map order is the LRU order
       contexts.set(req.key, slot);
-      state = slot.state;
-      state.files = files;
-      state.entry = entry.contents;
-      state.cssFiles = new Set();
+      state = Object.assign(slot.state, fresh);
       result = await slot.ctx.rebuild();
     } else {
-      state = { files, entry: entry.contents, cssFiles: new Set() };
+      state = fresh;
       if (req.key) {
         const ctx = await esbuild.context(buildOptions(state, req.env));
         slot = { ctx, state, envKey };
@@ -634,6 +593,7 @@ async function buildNow(req) {
       kind: entry.kind,
       errors: err.errors.map(message),
       warnings: (err.warnings || []).map(message),
+      externals: [],
       durationMs: performance.now() - started,
     };
   }
@@ -648,70 +608,34 @@ async function buildNow(req) {
   for (const input of Object.keys(result.metafile.inputs)) {
     if (input.startsWith("app:") && extname(input) === ".css") state.cssFiles.add(input.slice(4));
   }
-  out.tailwind = tailwindSource(files, state.cssFiles, warnings);
+  // Bare imports left in the output, including those a rebuild did not resolve again.
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports || []) {
+      if (imp.external && isBare(imp.path) && !state.externals.has(imp.path)) state.externals.set(imp.path, { spec: imp.path, file: null, line: null, column: null, lineText: null });
+    }
+  }
+  out.tailwind = tailwindSource(files, state.cssFiles, warnings, tw);
+  out.tailwindModules = Boolean(tw.config || tw.plugins.length);
+  const names = importedNames(out.js, await loadLexers());
+  out.externals = [...state.externals.values()]
+    .map((e) => ({ ...e, names: [...(names.get(e.spec) || [])].sort() }))
+    .sort((a, b) => (a.spec < b.spec ? -1 : 1));
   out.errors = [];
   out.warnings = warnings;
   out.durationMs = performance.now() - started;
   return out;
 }
 
-async function handle(req) {
-  switch (req.op) {
-    case "ping":
-      return { pong: true };
-    case "prepare":
-      return { vendor: await prepareVendor(), available: AVAILABLE };
-    case "build":
-      return await build(req);
-    case "dispose": {
-      const slot = contexts.get(req.key);
-      if (slot) {
-        contexts.delete(req.key);
-        await slot.ctx.dispose();
-      }
-      return { disposed: Boolean(slot) };
-    }
-    default:
-      throw new Error(`unknown op ${JSON.stringify(req.op)}`);
+export async function disposeApp(key) {
+  const slot = contexts.get(key);
+  if (slot) {
+    contexts.delete(key);
+    await slot.ctx.dispose();
   }
+  return Boolean(slot);
 }
 
-const pending = new Set();
-let startup = null;
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on("line", (line) => {
-  const task = serve(line);
-  pending.add(task);
-  task.finally(() => pending.delete(task));
-});
-// stdin closed: the Python side is gone or done; finish what was asked, then exit.
-rl.on("close", async () => {
-  await startup;
-  while (pending.size) await Promise.allSettled([...pending]);
+export async function disposeAll() {
   for (const slot of contexts.values()) await slot.ctx.dispose().catch(() => {});
-  process.exit(0);
-});
-
-async function serve(line) {
-  if (!line.trim()) return;
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch (err) {
-    send({ id: null, error: `bad request line: ${err.message}` });
-    return;
-  }
-  try {
-    send({ id: req.id, ...(await handle(req)) });
-  } catch (err) {
-    send({ id: req.id, error: String((err && err.stack) || err) });
-  }
+  contexts.clear();
 }
-
-startup = prepareVendor().then(
-  (vendor) => send({ id: 0, ready: true, vendor, available: AVAILABLE, esbuild: esbuild.version }),
-  (err) => {
-    send({ id: 0, ready: false, error: `could not build the vendor bundle: ${(err && err.stack) || err}` });
-    process.exit(4);
-  },
-);

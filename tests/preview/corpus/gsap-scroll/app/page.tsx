@@ -1,0 +1,9 @@
+import { AnimatedHero } from "@/components/animated-hero"
+
+export default function Page() {
+  return (
+    <main>
+      <AnimatedHero />
+    </main>
+  )
+}

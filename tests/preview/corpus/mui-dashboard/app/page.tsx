@@ -1,0 +1,5 @@
+import { OrdersTable } from "@/components/orders-table"
+
+export default function Page() {
+  return <OrdersTable />
+}
