@@ -261,10 +261,10 @@ def widget_app() -> dict[str, bytes]:
     return {**COUNTER_APP, "app/page.tsx": WIDGET_PAGE, "package.json": b'{"dependencies": {"slow-widget": "^1.0.0"}}'}
 
 
-async def test_a_view_waiting_for_packages_says_so(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path) -> None:
+async def test_a_view_waiting_for_packages_says_so(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path, services: Any) -> None:
     slow = FakeRegistry(delay=2.5)  # longer than a view waits for an install
     slow.publish("slow-widget", "1.0.0", {"index.js": "export default function Widget() { return 'a widget' }\n"})
-    service = service_of(runtime)
+    service = service_of(services)
     old = with_registry(service, slow, tmp_path / "packages")
     try:
         chat = await init_chat(client, widget_app())
@@ -285,10 +285,10 @@ async def test_a_view_waiting_for_packages_says_so(client: httpx.AsyncClient, an
         slow.close()
 
 
-async def test_a_deployment_keeps_the_packages_it_loads(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path) -> None:
+async def test_a_deployment_keeps_the_packages_it_loads(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, runtime: Any, tmp_path: Path, services: Any) -> None:
     registry = FakeRegistry()
     registry.publish("slow-widget", "1.0.0", {"index.js": "export default function Widget() { return 'a widget' }\n"})
-    service = service_of(runtime)
+    service = service_of(services)
     old = with_registry(service, registry, tmp_path / "packages")
     try:
         chat = await init_chat(client, widget_app())
