@@ -1,4 +1,4 @@
-"""Builds the FastAPI app: /v1, /v2, previews and /healthz."""
+"""Builds the FastAPI app: /v1, /v2, previews, the workspace's sign-in, and /healthz."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from vzero.api import errors
+from vzero.api import errors, signin
+from vzero.api.hosts import HostSplit
 from vzero.api.limits import BodyLimit
 from vzero.api.v1 import router as v1_router
 from vzero.api.v2 import router as v2_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(v1_router.router, prefix="/v1")
     app.include_router(v2_router.router, prefix="/v2")
     app.include_router(preview_routes.router)
+    app.include_router(signin.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -51,4 +53,5 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         return JSONResponse({"status": "ok"})
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(HostSplit, origins=settings.origins)  # previews on their own host, or sandboxed
     return app

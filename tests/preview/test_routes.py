@@ -14,6 +14,7 @@ from preview_apps import COUNTER_APP, require_runtime
 
 from tests import conformance
 from tests.conftest import API_KEY
+from vzero.api.hosts import preview_csp
 from vzero.config import Settings
 from vzero.preview import preview_headers
 from vzero.preview.screenshots import find_chromium
@@ -44,6 +45,12 @@ async def anonymous(app: object) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+def expected_headers(runtime: Any) -> dict[str, str]:
+    """preview_headers() as the app sends them: framed by the workspace, sandboxed on its host (vzero/api/hosts.py)."""
+    headers = preview_headers()
+    return {**headers, "Content-Security-Policy": preview_csp(runtime.settings.origins, headers["Content-Security-Policy"])}
+
+
 def service_of(runtime: Any) -> PreviewService:
     return runtime.services["preview"]  # type: ignore[no-any-return]
 
@@ -64,7 +71,7 @@ async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymo
     assert demo == f"/preview/{chat['id']}/{chat['latestVersion']['id']}/"
     page = await anonymous.get(demo)
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
-    for key, value in preview_headers().items():
+    for key, value in expected_headers(runtime).items():
         assert page.headers[key] == value
     assert "set-cookie" not in page.headers and "x-vzero-build" not in page.headers
     assert '<script type="module" src="./app.js"></script>' in page.text
@@ -108,7 +115,7 @@ async def test_preview_addresses_must_match(client: httpx.AsyncClient, anonymous
     ):
         response = await anonymous.get(path)
         assert response.status_code == 404, path
-        assert response.headers["content-security-policy"] == preview_headers()["Content-Security-Policy"]
+        assert response.headers["content-security-policy"] == expected_headers(runtime)["Content-Security-Policy"]
     assert service_of(runtime).stats["builds"] == 1  # only the real version was built
 
 

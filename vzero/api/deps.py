@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vzero.api import web_sessions
 from vzero.core.access import Principal
 from vzero.crypto import SecretBox
 from vzero.errors import Unauthorized
@@ -53,8 +54,13 @@ class Caller(Principal):
 
 
 async def get_caller(request: Request, runtime: RuntimeDep) -> Caller:
-    """Authenticate `Authorization: Bearer <key>` and count the request against the key's limit."""
+    """Authenticate `Authorization: Bearer <key>` (or the workspace's cookie) and count the request against its limit."""
     header = request.headers.get("authorization", "")
+    if not header:
+        web = await web_sessions.identify(request, runtime)  # a session cookie, or a signed-out read of a shared chat
+        if web is not None:
+            runtime.limiter.hit(web.bucket)
+            return Caller(web.user_id, web.team_id, web.bucket)
     scheme, _, key = header.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:

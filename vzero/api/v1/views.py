@@ -173,7 +173,7 @@ async def serialised_files_of(session: AsyncSession, runtime: Runtime, version: 
 def urls_of(runtime: Runtime) -> Urls:
     urls = runtime.services.get("v1_urls")
     if urls is None:
-        urls = runtime.services["v1_urls"] = Urls(runtime.settings.base_url)
+        urls = runtime.services["v1_urls"] = Urls(runtime.settings.base_url, runtime.settings.origins.preview)
     return urls  # type: ignore[no-any-return]
 
 
