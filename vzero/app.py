@@ -1,4 +1,4 @@
-"""Builds the FastAPI app: /v1, /v2, previews, the workspace's sign-in, and /healthz."""
+"""Builds the FastAPI app: /v1, /v2, previews, the workspace (web UI) and its sign-in, and /healthz."""
 
 from __future__ import annotations
 
@@ -17,16 +17,20 @@ from vzero.config import Settings
 from vzero.preview import routes as preview_routes
 from vzero.runtime import Runtime
 from vzero.startup import settle_heap, start_runtime, stop_runtime, warm_up
+from vzero.ui import routes as ui_routes
 
 
 def create_app(settings: Settings | None = None, *, own_process: bool = False) -> FastAPI:
     """The ASGI app. `own_process`: the app is the process's only one (`vzero serve`), so it may tune the process."""
     settings = settings or Settings()
     runtime = Runtime.from_settings(settings)
+    workspace = ui_routes.Workspace(settings) if settings.ui else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start_runtime(runtime)
+        if workspace is not None:
+            workspace.start(build=own_process)  # a missing build is made by `vzero serve`, in the background
         if own_process:
             warm_up(runtime)  # what the first requests would load, loaded now and frozen with the rest
             settle_heap()
@@ -35,6 +39,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             yield
         finally:
             app.state.ready = False
+            if workspace is not None:
+                await workspace.stop()
             await stop_runtime(runtime)
 
     app = FastAPI(title="vzero", version="0.1.0", lifespan=lifespan)
@@ -45,6 +51,9 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(v2_router.router, prefix="/v2")
     app.include_router(preview_routes.router)
     app.include_router(signin.router)
+    if workspace is not None:
+        app.state.workspace = workspace
+        app.include_router(ui_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
