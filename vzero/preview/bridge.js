@@ -25,6 +25,29 @@
     send({ type: "vzero:error", error: { source: source, message: message.slice(0, 2000), stack: stack.slice(0, 8000) } });
   }
 
+  // What the preview's runtime reports itself (React render errors) goes through window.__vzero.report, which
+  // the error overlay installs after this script: forward those too.
+  var hook = null;
+  try {
+    Object.defineProperty(window, "__vzero", {
+      configurable: true,
+      get: function () {
+        return hook;
+      },
+      set: function (value) {
+        if (value && typeof value.report === "function" && !value.report.__bridged) {
+          var report = value.report;
+          value.report = function (source, value2, extra) {
+            if (source !== "window" && source !== "promise") error(String(source), value2, extra);
+            return report.apply(this, arguments);
+          };
+          value.report.__bridged = true;
+        }
+        hook = value;
+      },
+    });
+  } catch (e) {}
+
   window.addEventListener("error", function (event) {
     if (event.message === "Script error." && !event.error) return;
     error("window", event.error || event.message || "Unknown error");

@@ -401,27 +401,31 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
 
 function ShareDialog({ open, onClose, chat, onChange }: { open: boolean; onClose: () => void; chat: { id: string; privacy: Privacy; webUrl: string }; onChange: (c: any) => void }) {
   const [busy, setBusy] = useState(false);
+  const [value, setValue] = useState<Privacy>(chat.privacy);
+  useEffect(() => setValue(chat.privacy), [chat.privacy]);
   async function choose(privacy: Privacy) {
     if (privacy === chat.privacy) return;
+    setValue(privacy); // shown at once; put back if the server refuses
     setBusy(true);
     try {
       onChange(await api.updateChat(chat.id, { privacy }));
       void refreshChats();
     } catch (e) {
+      setValue(chat.privacy);
       toast((e as Error).message, { tone: "error" });
     } finally {
       setBusy(false);
     }
   }
-  const shared = chat.privacy === "public" || chat.privacy === "unlisted";
+  const shared = value === "public" || value === "unlisted";
   return (
     <Dialog open={open} title="Share this chat" onClose={onClose}>
       <div class="stack">
         <fieldset class="privacy-options" disabled={busy}>
           <legend class="field-label">Who can open it</legend>
           {PRIVACY.map((p) => (
-            <label key={p.id} class={`privacy-option ${chat.privacy === p.id ? "checked" : ""}`}>
-              <input type="radio" name="privacy" value={p.id} checked={chat.privacy === p.id} onChange={() => void choose(p.id)} />
+            <label key={p.id} class={`privacy-option ${value === p.id ? "checked" : ""}`}>
+              <input type="radio" name="privacy" value={p.id} checked={value === p.id} onChange={() => void choose(p.id)} />
               <span class="privacy-icon" aria-hidden="true">{p.icon}</span>
               <span>
                 <strong>{p.label}</strong>

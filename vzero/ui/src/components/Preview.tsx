@@ -78,6 +78,10 @@ export function Preview({
           setRouteField(data.path.slice(0, 500));
         }
         setLoading(false);
+        if (data.type === "vzero:ready") {
+          clearTimeout(refetch.current);
+          refetch.current = window.setTimeout(loadRecorded, 1500); // what the server recorded while the page loaded
+        }
       } else if (data.type === "vzero:error" && data.error && typeof data.error.message === "string") {
         const error: PreviewError = {
           source: String(data.error.source ?? "window").slice(0, 20),
