@@ -98,8 +98,10 @@ def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
     """`new_page(base_url, color_scheme=...)`: a page in a fresh browser context (its own cookies); all closed after."""
     contexts: list[Any] = []
 
-    def make(base_url: str, *, color_scheme: str = "light", width: int = 1440, height: int = 900) -> Any:
-        context = chromium.new_context(base_url=base_url, viewport={"width": width, "height": height}, color_scheme=color_scheme, accept_downloads=True)
+    def make(base_url: str, *, color_scheme: str = "light", width: int = 1440, height: int = 900, bypass_csp: bool = False) -> Any:
+        context = chromium.new_context(
+            base_url=base_url, viewport={"width": width, "height": height}, color_scheme=color_scheme, accept_downloads=True, bypass_csp=bypass_csp
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -129,11 +131,15 @@ def page(server: VzeroServer, new_page: Callable[..., Any]) -> Any:
     return p
 
 
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 30.0, page: Any = None) -> Any:
+    """Poll `check` until it is truthy; with `page`, wait through it so Playwright's events keep arriving."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
-        time.sleep(0.1)
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
