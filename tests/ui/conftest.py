@@ -77,8 +77,10 @@ def sign_in_link(server: VzeroServer) -> str:
     return links[-1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per module: Playwright's sync API runs an event loop of its own, which must be gone before any
+    asyncio test of another module starts."""
     if CHROMIUM is None:
         pytest.skip("install Debian's chromium (apt-get install chromium) to run the workspace's browser tests")
     playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the Python package; no browser download)")

@@ -8,6 +8,13 @@
   var workspace = window.parent;
   if (!workspace || workspace === window) return;
 
+  // The workspace shows the page's errors in its own panel: the page's overlay would only cover the app.
+  try {
+    var style = document.createElement("style");
+    style.textContent = "#vzero-error-overlay{display:none!important}";
+    (document.head || document.documentElement).appendChild(style);
+  } catch (e) {}
+
   var sent = 0;
   function send(message) {
     message.vzero = 1;

@@ -23,6 +23,22 @@ export interface ChatModel {
   setChat: (chat: ChatDetail) => void;
 }
 
+type Loaded = [ChatDetail, Message[], VersionSummary[]];
+let early: { chatId: string; loaded: Promise<Loaded> } | null = null;
+
+function fetchChat(chatId: string): Promise<Loaded> {
+  return Promise.all([api.getChat(chatId), api.getMessages(chatId), api.getVersions(chatId)]);
+}
+
+/** Start reading a chat before the app has rendered (and before it knows who is signed in: the cookie goes
+ * with the requests anyway, and a shared chat reads without one), so the chat's first paint waits for no
+ * round trip but its own. */
+export function prefetchChat(chatId: string): void {
+  const loaded = fetchChat(chatId);
+  loaded.catch(() => undefined); // the chat view reports a failure when it asks for it
+  early = { chatId, loaded };
+}
+
 const running = (messages: Message[]) => {
   const last = [...messages].reverse().find((m) => m.role === "assistant");
   return last && last.finishReason === null ? last.id : null;
@@ -75,7 +91,9 @@ export function useChat(chatId: string): ChatModel {
 
   const load = useCallback(async (): Promise<Message[] | null> => {
     try {
-      const [detail, list, versionList] = await Promise.all([api.getChat(chatId), api.getMessages(chatId), api.getVersions(chatId)]);
+      const loaded = early?.chatId === chatId ? early.loaded : fetchChat(chatId);
+      early = null;
+      const [detail, list, versionList] = await loaded;
       if (!alive.current) return null;
       const types = new Map(detail.messages.map((m) => [m.id, m.type]));
       const merged = list.map((m) => ({ ...m, type: types.get(m.id) }));

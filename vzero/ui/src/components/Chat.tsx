@@ -10,6 +10,7 @@ import { chats, projects, refreshChats, session, toast, upsertChat } from "../st
 import { useStore } from "../store";
 import type { Deployment, Privacy, VersionDetail, VersionSummary } from "../types";
 import { Code } from "./Code";
+import { Logo } from "./Logo";
 import { Composer } from "./Composer";
 import { Conversation } from "./Conversation";
 import { Preview } from "./Preview";
@@ -199,7 +200,7 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
         )}
         {!signedIn && (
           <a href="/" class="brand brand-small" aria-label="vzero">
-            vzero
+            <Logo size={20} />
           </a>
         )}
         <div class="chat-title">

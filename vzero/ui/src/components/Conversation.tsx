@@ -33,6 +33,12 @@ export function Conversation({ messages, streaming, onOpenFile }: { messages: Me
         pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
       }}
     >
+      {messages.length === 0 && (
+        <div class="conversation-empty">
+          <p class="empty-title">No messages yet</p>
+          <p class="muted">This chat started from files. Ask for a change below, or look at its preview and code.</p>
+        </div>
+      )}
       <ol class="message-list" aria-label="Messages">
         {messages.map((m) => (
           <MessageView key={m.id} message={m} live={m.id === streaming} onOpenFile={onOpenFile} />
@@ -89,7 +95,7 @@ const MessageView = memo(function MessageView({ message, live, onOpenFile }: { m
       <div class="msg-avatar" aria-hidden="true">
         <Sparkles size={14} />
       </div>
-      <div class="msg-body">
+      <div class={`msg-body ${live ? "live" : ""}`}>
         {parts.map((part, i) => (
           <PartView key={i} part={part} live={live && i === parts.length - 1} onOpenFile={onOpenFile} />
         ))}

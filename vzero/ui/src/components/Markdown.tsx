@@ -104,11 +104,14 @@ function safeLink(href: string, children: ComponentChildren, key: number): VNode
   );
 }
 
+/** A paragraph's lines: joined by a space, or broken where a line ends in two spaces or a backslash. */
 function withBreaks(text: string): ComponentChildren[] {
   const parts: ComponentChildren[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (i) parts.push(<br key={`br${i}`} />);
-    parts.push(...inline(line, i * 1000));
+  const lines = text.split("\n");
+  lines.forEach((line, i) => {
+    const hard = / {2,}$|\\$/.test(line);
+    parts.push(...inline(hard ? line.replace(/ {2,}$|\\$/, "") : line, i * 1000));
+    if (i < lines.length - 1) parts.push(hard ? <br key={`br${i}`} /> : " ");
   });
   return parts;
 }

@@ -1,7 +1,7 @@
 // The version's demoUrl in a frame, at a device width, with its errors. The page runs on the preview origin (or
 // in a sandbox): it talks to the workspace only through postMessage, checked by origin and source on both sides.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ExternalLink, Laptop, Loader, Monitor, RotateCw, Smartphone, Tablet, TriangleAlert, Wrench, X } from "lucide-preact";
+import { CircleCheck, ExternalLink, Laptop, Loader, Monitor, RotateCw, Smartphone, Tablet, TriangleAlert, Wrench, X } from "lucide-preact";
 import * as api from "../api";
 import type { PreviewError, VersionSummary } from "../types";
 import { Button, EmptyState, IconButton } from "./ui";
@@ -185,7 +185,7 @@ export function Preview({
           aria-controls="preview-errors"
           onClick={() => setPanelOpen(!panelOpen)}
         >
-          <TriangleAlert size={14} aria-hidden="true" />
+          {errors.length ? <TriangleAlert size={14} aria-hidden="true" /> : <CircleCheck size={14} aria-hidden="true" />}
           <span>{errors.length === 1 ? "1 error" : `${errors.length} errors`}</span>
         </button>
       </div>
