@@ -3,6 +3,7 @@ resume, code edits and locks, diffs, restore and undo, fork, download, shared ch
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -14,7 +15,7 @@ import pytest
 
 from tests.fakes import FakeOpenAIServer, FakeReply
 from tests.server import VzeroServer
-from tests.ui.conftest import COUNTER, page_reply, sign_in, sign_in_link, wait_until
+from tests.ui.conftest import COUNTER, page_reply, require_ui, server_env, sign_in, sign_in_link, wait_until
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect
 THROWS = '''"use client"
@@ -283,3 +284,56 @@ def test_fix_the_previews_errors_from_the_error_panel(server: VzeroServer, page:
     assert [m["type"] for m in messages if m["role"] == "user"][-1] == "fix-with-v0"
     expect(page.frame_locator('iframe[title="Preview"]').get_by_role("heading", name="Click counter")).to_be_visible(timeout=60_000)
     assert len(versions(server, chat_id)) == 2
+
+
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@pytest.fixture
+def mapped_server(tmp_path: Any, fake_model: FakeOpenAIServer) -> Any:
+    """A server whose v0 model ids map to provider models (VZERO_MODEL_MAP), to see the model choice arrive."""
+    require_ui()
+    env = server_env(fake_model, VZERO_MODEL_MAP=json.dumps({"v0-mini": "fake-mini", "v0-max": "fake-max"}))
+    with VzeroServer(tmp_path / "mapped", env=env) as running:
+        yield running
+
+
+def test_attachments_model_choice_stop_and_deploy(mapped_server: VzeroServer, new_page: Callable[..., Any], fake_model: FakeOpenAIServer) -> None:
+    server = mapped_server
+    page = new_page(server.base_url)
+    sign_in(page, server.api_key)
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER)))
+    page.get_by_label("Model").select_option("v0-max")
+    page.locator("form.composer input[type=file]").set_input_files(files=[{"name": "sketch.png", "mimeType": "image/png", "buffer": PIXEL}])
+    expect(page.get_by_role("list", name="Attachments").get_by_text("sketch.png")).to_be_visible()
+    chat_id = start_chat(page, "Build what the sketch shows")
+    wait_idle(page)
+    request = fake_model.requests[-1].body
+    assert request["model"] == "fake-max"
+    parts = request["messages"][-1]["content"]
+    assert any(p.get("type") == "image_url" and p["image_url"]["url"].startswith("data:image/png;base64,") for p in parts)
+    expect(page.get_by_role("list", name="Messages").get_by_role("img", name=re.compile(r"\.png$|Attached"))).to_have_count(1)
+
+    # the model choice is kept for the next message; stop cuts a long reply and keeps the previous version
+    expect(page.get_by_label("Model")).to_have_value("v0-max")
+    page.get_by_label("Model").select_option("v0-mini")
+    fake_model.enqueue(FakeReply(text=page_reply(THROWS, prose=LONG_PROSE * 3), chunk_size=4, delay=0.05))
+    page.get_by_label("Message", exact=True).fill("Rewrite it slowly")
+    page.get_by_role("button", name="Send").click()
+    wait_until(lambda: "Step 3" in assistant(page).inner_text(), "the reply to start")
+    page.get_by_role("button", name="Stop").click()
+    wait_idle(page)
+    expect(assistant(page)).to_contain_text("Stopped.")
+    assert fake_model.requests[-1].body["model"] == "fake-mini"
+    listed = versions(server, chat_id)
+    assert [v["status"] for v in listed] == ["failed", "completed"]
+    expect(page.frame_locator('iframe[title="Preview"]').get_by_role("heading", name="Click counter")).to_be_visible(timeout=60_000)
+
+    # deploy the version on screen: its URL is on the preview host and serves the app
+    page.get_by_role("button", name="Deploy", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Deployment")
+    url = dialog.get_by_label("Deployment URL")
+    expect(url).to_have_value(re.compile(rf"^http://localhost:{server.port}/deployments/\w+/$"), timeout=60_000)
+    deployed = httpx.get(url.input_value(), timeout=60)
+    assert deployed.status_code == 200 and "./app.js" in deployed.text
+    assert page.errors == []

@@ -72,7 +72,7 @@ const MessageView = memo(function MessageView({ message, live, onOpenFile }: { m
           <ul class="msg-attachments" aria-label="Attachments">
             {message.attachments.map((a, i) => (
               <li key={i}>
-                {(a.contentType ?? "").startsWith("image/") || a.url.startsWith("data:image/") ? (
+                {((a.contentType ?? "").startsWith("image/") || a.url.startsWith("data:image/")) && !a.url.endsWith(",...") ? (
                   <img src={a.url} alt={a.name ?? "Attached image"} />
                 ) : (
                   <span class="chip">
