@@ -78,7 +78,11 @@ def measure(browser: Any, server: VzeroServer, chat_id: str, runs: int) -> dict[
         assert signed.ok, signed.text()
         page = context.new_page()
         received = [0]
-        page.on("response", lambda r: received.__setitem__(0, received[0] + int(r.headers.get("content-length") or 0)))
+
+        def count(response: Any, received: list[int] = received) -> None:
+            received[0] += int(response.headers.get("content-length") or 0)
+
+        page.on("response", count)
         for kind in ("cold", "warm"):
             page.goto(f"/chats/{chat_id}")
             for _ in range(600):  # polled: the probe noted the moment itself (wait_for_function would need eval, which the CSP refuses)

@@ -8,7 +8,8 @@ import io
 import json
 import re
 import zipfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -247,7 +248,7 @@ def test_the_preview_at_each_device_width(server: VzeroServer, page: Any, fake_m
         widths.get_by_role("radio", name=name).click()
         expect(widths.get_by_role("radio", name=name)).to_be_checked()
         want = expected if expected is not None else stage["width"]
-        wait_until(lambda: abs(frame.bounding_box()["width"] - want) <= 3, f"the {name} width")
+        wait_until(lambda want=want: abs(frame.bounding_box()["width"] - want) <= 3, f"the {name} width")
     page.get_by_label("Custom width in pixels").fill("600")
     page.get_by_label("Custom width in pixels").press("Enter")
     wait_until(lambda: abs(frame.bounding_box()["width"] - 600) <= 3, "the custom width")

@@ -49,7 +49,7 @@ def cookie_name(settings: Settings) -> str:
 
 
 def set_cookie(response: Response, settings: Settings, new: store.NewSession) -> None:
-    max_age = max(1, int((new.expires_at.timestamp() - time.time())))
+    max_age = max(1, int(new.expires_at.timestamp() - time.time()))
     response.set_cookie(
         cookie_name(settings), new.token, max_age=max_age, path="/", httponly=True, samesite="strict",
         secure=settings.base_url.startswith("https://"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,4 +96,4 @@ async def redeem_link(session: AsyncSession, token: str) -> str | None:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes for timezone-aware columns; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

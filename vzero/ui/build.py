@@ -89,7 +89,7 @@ def _tools() -> tuple[str, str]:
 def _run(command: list[str], cwd: Path, timeout: float, what: str) -> None:
     env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false"}
     try:
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise UiBuildError(f"{what} did not finish within {timeout:.0f} s (is the npm registry reachable?)") from exc
     except OSError as exc:
