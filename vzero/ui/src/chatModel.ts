@@ -77,7 +77,7 @@ export function useChat(chatId: string): ChatModel {
   const follower = useRef<AbortController | null>(null);
   const live = useRef<Message[]>([]);
   const frame = useRef(0);
-  const alive = useRef(true);
+  const shown = useRef(chatId); // the chat on screen: an answer for another one (navigated away from) is dropped
 
   const show = (next: Message[]) => {
     live.current = next;
@@ -94,7 +94,7 @@ export function useChat(chatId: string): ChatModel {
       const loaded = early?.chatId === chatId ? early.loaded : fetchChat(chatId);
       early = null;
       const [detail, list, versionList] = await loaded;
-      if (!alive.current) return null;
+      if (shown.current !== chatId) return null;
       const types = new Map(detail.messages.map((m) => [m.id, m.type]));
       const merged = list.map((m) => ({ ...m, type: types.get(m.id) }));
       if (detail.latestVersion) details.current.set(detail.latestVersion.id, Promise.resolve(detail.latestVersion));
@@ -105,7 +105,7 @@ export function useChat(chatId: string): ChatModel {
       setFailure(null);
       return merged;
     } catch (error) {
-      if (alive.current) setFailure(error as Error);
+      if (shown.current === chatId) setFailure(error as Error);
       return null;
     }
   }, [chatId]);
@@ -138,8 +138,8 @@ export function useChat(chatId: string): ChatModel {
     } catch (error) {
       if ((error as Error).name !== "AbortError") failed = (error as Error).message;
     } finally {
-      follower.current = null;
-      if (alive.current) {
+      if (follower.current === controller) follower.current = null;
+      if (shown.current === chatId) {
         setStreaming(null);
         if (failed) toast(failed, { tone: "error" });
         if (!controller.signal.aborted) {
@@ -160,7 +160,7 @@ export function useChat(chatId: string): ChatModel {
   }, [load, follow]);
 
   useEffect(() => {
-    alive.current = true;
+    shown.current = chatId;
     details.current = new Map();
     setChat(null);
     setMessages([]);
@@ -173,7 +173,7 @@ export function useChat(chatId: string): ChatModel {
     };
     document.addEventListener("visibilitychange", visible);
     return () => {
-      alive.current = false;
+      shown.current = "";
       document.removeEventListener("visibilitychange", visible);
       follower.current?.abort();
       follower.current = null;

@@ -41,7 +41,8 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
   const [renaming, setRenaming] = useState(false);
   const [deployment, setDeployment] = useState<Deployment | "working" | null>(null);
   const [moving, setMoving] = useState(false);
-  const [codeSeen, setCodeSeen] = useState(false); // the code view stays mounted once opened: its edits and editor live on
+  const [codeSeen, setCodeSeen] = useState(false);
+  const [split, setSplit] = useState(storedSplit); // the code view stays mounted once opened: its edits and editor live on
   const announce = useRef<HTMLParagraphElement>(null);
 
   const writable = signedIn && !!chat?.permissions.write;
@@ -278,7 +279,7 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
         </div>
       </header>
       <p ref={announce} class="visually-hidden" aria-live="polite" />
-      <div class="chat-body">
+      <div class="chat-body" style={{ "--split": `${split}%` }}>
         <section class="conversation" aria-label="Conversation">
           <Conversation
             messages={messages}
@@ -298,6 +299,7 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
             </p>
           )}
         </section>
+        <Splitter value={split} onChange={setSplit} />
         <section class="workspace" aria-label="Workspace">
           <div class="workspace-head">
             <Tabs tabs={tabs} value={view} onChange={setView} label="Workspace views" idPrefix="ws" />
@@ -397,6 +399,64 @@ export function Chat({ id, sidebarHidden, onShowSidebar }: { id: string; sidebar
         {projectList?.length === 0 && <p class="muted">No projects yet: create one from the sidebar.</p>}
       </Dialog>
     </div>
+  );
+}
+
+function storedSplit(): number {
+  try {
+    const value = Number(localStorage.getItem("vzero-split"));
+    return value >= 20 && value <= 70 ? value : 34;
+  } catch {
+    return 34;
+  }
+}
+
+/** The handle between the conversation and the workspace: drag it, or focus it and use the arrow keys. */
+function Splitter({ value, onChange }: { value: number; onChange: (percent: number) => void }) {
+  const set = (percent: number) => {
+    const clamped = Math.round(Math.min(70, Math.max(20, percent)));
+    onChange(clamped);
+    try {
+      localStorage.setItem("vzero-split", String(clamped));
+    } catch {
+      // kept for this page only
+    }
+  };
+  const drag = (event: PointerEvent) => {
+    const body = (event.currentTarget as HTMLElement).parentElement!;
+    const box = body.getBoundingClientRect();
+    document.body.classList.add("resizing"); // frames would swallow the pointer
+    const move = (e: PointerEvent) => set(((e.clientX - box.left) / box.width) * 100);
+    const up = () => {
+      document.body.classList.remove("resizing");
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    event.preventDefault();
+  };
+  return (
+    <div
+      class="splitter"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize the conversation"
+      aria-valuemin={20}
+      aria-valuemax={70}
+      aria-valuenow={value}
+      tabIndex={0}
+      onPointerDown={drag}
+      onKeyDown={(e) => {
+        const step = e.shiftKey ? 10 : 2;
+        if (e.key === "ArrowLeft") set(value - step);
+        else if (e.key === "ArrowRight") set(value + step);
+        else if (e.key === "Home") set(20);
+        else if (e.key === "End") set(70);
+        else return;
+        e.preventDefault();
+      }}
+    />
   );
 }
 
