@@ -73,5 +73,8 @@ class Origins:
         return f"{parsed.scheme}://{parsed.netloc}"
 
     def is_preview_host(self, scheme: str, host_header: str) -> bool:
-        """Whether a request's Host header names the preview host (never, unless previews are isolated)."""
-        return self.preview_host is not None and _host_key(scheme, host_header) == self.preview_host
+        """Whether a request's Host header names the preview host (never, unless previews are isolated).
+
+        By hostname only: the two hostnames always differ, and behind a TLS proxy the scheme the server sees (so
+        the default port it would assume) is not the one the browser used."""
+        return self.preview_host is not None and _host_key(scheme, host_header)[0] == self.preview_host[0]

@@ -14,7 +14,7 @@ export class ApiError extends Error {
 let csrfToken: string | null = null;
 let onSignedOut: (() => void) | null = null;
 
-export function useSession(token: string | null, signedOut: (() => void) | null): void {
+export function setSession(token: string | null, signedOut: (() => void) | null): void {
   csrfToken = token;
   onSignedOut = signedOut;
 }

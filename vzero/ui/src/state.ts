@@ -14,12 +14,12 @@ export const chats = store<ChatSummary[] | null>(null);
 export const projects = store<ProjectSummary[] | null>(null);
 
 function signedIn(s: api.Session): void {
-  api.useSession(s.csrfToken, expired);
+  api.setSession(s.csrfToken, expired);
   session.set({ status: "signed-in", user: s.user, csrfToken: s.csrfToken });
 }
 
 function expired(): void {
-  api.useSession(null, null);
+  api.setSession(null, null);
   session.set({ status: "signed-out" });
   chats.set(null);
   projects.set(null);
@@ -30,7 +30,7 @@ export async function loadSession(): Promise<void> {
   try {
     signedIn(await api.readSession());
   } catch {
-    api.useSession(null, null);
+    api.setSession(null, null);
     session.set({ status: "signed-out" });
   }
 }
@@ -43,7 +43,7 @@ export async function signOut(): Promise<void> {
   try {
     await api.signOut();
   } finally {
-    api.useSession(null, null);
+    api.setSession(null, null);
     session.set({ status: "signed-out" });
     chats.set(null);
     projects.set(null);
