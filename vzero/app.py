@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from vzero.api import errors, signin
+from vzero.api import errors, signin, web_sessions
 from vzero.api.hosts import HostSplit
 from vzero.api.limits import BodyLimit
 from vzero.api.v1 import router as v1_router
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(v1_router.router, prefix="/v1")
     app.include_router(v2_router.router, prefix="/v2")
     app.include_router(preview_routes.router)
+    app.state.web_sessions = web_sessions.SessionCache()
     app.include_router(signin.router)
     if workspace is not None:
         app.state.workspace = workspace

@@ -117,12 +117,12 @@ async def test_sign_out_ends_the_session(browser: httpx.AsyncClient, runtime: An
         assert (await session.execute(select(WebSession))).scalars().all() == []
 
 
-async def test_an_expired_session_is_refused(browser: httpx.AsyncClient, runtime: Any) -> None:
+async def test_an_expired_session_is_refused(browser: httpx.AsyncClient, app: Any, runtime: Any) -> None:
     await sign_in(browser)
     async with runtime.db.session() as session:
         await session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
         await session.commit()
-    runtime.services.get("web_session_cache", {}).clear()
+    app.state.web_sessions.forget()
     refused = await browser.get("/v1/user")
     conformance.v1_error(refused, 401, "unauthorized_error")
     assert "sign in again" in refused.json()["error"]["message"]

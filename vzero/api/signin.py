@@ -55,7 +55,7 @@ def _who(user: User, csrf_token: str, expires_at: Any) -> dict[str, Any]:
 async def read_session(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """Who this browser is signed in as, and the CSRF token of its session; 401 when signed out."""
     token = request.cookies.get(web_sessions.cookie_name(runtime.settings))
-    identity = await web_sessions.session_of(runtime, token) if token else None
+    identity = await web_sessions.sessions_of(request).session(runtime, token) if token else None
     if identity is None:
         raise Unauthorized("Not signed in: sign in with an API key at /login")
     async with runtime.db.session() as session:
@@ -125,13 +125,14 @@ async def sign_out(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """End this browser's session and clear its cookie."""
     token = request.cookies.get(web_sessions.cookie_name(runtime.settings))
     if token:
-        identity = await web_sessions.session_of(runtime, token)
+        sessions = web_sessions.sessions_of(request)
+        identity = await sessions.session(runtime, token)
         if identity is not None:
             web_sessions.check_csrf(request, runtime.settings, identity.csrf_token)
         async with runtime.db.session() as session:
             await store.end_session(session, token)
             await session.commit()
-        web_sessions.forget(runtime, token)
+        sessions.forget(token)
     response = JSONResponse({"signedOut": True}, headers=_NO_STORE)
     web_sessions.clear_cookie(response, runtime.settings)
     return response

@@ -60,35 +60,40 @@ def clear_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(cookie_name(settings), path="/", httponly=True, samesite="strict", secure=settings.base_url.startswith("https://"))
 
 
-def _cache(runtime: Runtime) -> dict[str, tuple[float, store.SessionIdentity]]:
-    return runtime.services.setdefault("web_session_cache", {})  # type: ignore[no-any-return]
+class SessionCache:
+    """Sessions looked up in the last few seconds, by token hash, so a busy page's requests need no query each."""
+
+    def __init__(self, seconds: float = _CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[float, store.SessionIdentity]] = {}
+
+    async def session(self, runtime: Runtime, token: str) -> store.SessionIdentity | None:
+        """The live session of a cookie's token, or None."""
+        digest = hash_key(token)
+        now = time.monotonic()
+        hit = self._entries.get(digest)
+        if hit is not None and now - hit[0] < self.seconds and hit[1].expires_at > datetime.now(hit[1].expires_at.tzinfo):
+            return hit[1]
+        async with runtime.db.session() as session:
+            identity = await store.identity_for(session, token)
+        if identity is None:
+            self._entries.pop(digest, None)
+            return None
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[digest] = (now, identity)
+        return identity
+
+    def forget(self, token: str | None = None) -> None:
+        """Drop a signed-out session (all of them when no token is given: a key was revoked)."""
+        if token is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(hash_key(token), None)
 
 
-async def session_of(runtime: Runtime, token: str) -> store.SessionIdentity | None:
-    """The live session of a cookie's token (cached for a few seconds), or None."""
-    digest = hash_key(token)
-    cache = _cache(runtime)
-    now = time.monotonic()
-    hit = cache.get(digest)
-    if hit is not None and now - hit[0] < _CACHE_SECONDS and hit[1].expires_at > datetime.now(hit[1].expires_at.tzinfo):
-        return hit[1]
-    async with runtime.db.session() as session:
-        identity = await store.identity_for(session, token)
-    if identity is None:
-        cache.pop(digest, None)
-        return None
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[digest] = (now, identity)
-    return identity
-
-
-def forget(runtime: Runtime, token: str | None = None) -> None:
-    """Drop a signed-out session from the cache (all of them when no token is given: a key was revoked)."""
-    if token is None:
-        _cache(runtime).clear()
-    else:
-        _cache(runtime).pop(hash_key(token), None)
+def sessions_of(request: Request) -> SessionCache:
+    return request.app.state.web_sessions  # type: ignore[no-any-return]
 
 
 def own_origin(request: Request) -> str:
@@ -120,7 +125,7 @@ async def identify(request: Request, runtime: Runtime) -> WebIdentity | None:
     """The caller of a request that has no Authorization header, or None when it has none at all."""
     token = request.cookies.get(cookie_name(runtime.settings))
     if token:
-        identity = await session_of(runtime, token)
+        identity = await sessions_of(request).session(runtime, token)
         if identity is not None:
             if request.method not in SAFE_METHODS:
                 check_csrf(request, runtime.settings, identity.csrf_token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
 from vzero.api import web_sessions
@@ -50,7 +50,7 @@ async def create_api_key(body: CreateKey, caller: CallerDep, session: SessionDep
 
 
 @router.delete("/api-keys/{keyId}")
-async def revoke_key(keyId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def revoke_key(keyId: str, request: Request, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
     key = await key_of(session, caller.user_id, keyId)
     if key is None:
         raise NotFound(f"API key not found: {keyId}")
@@ -58,5 +58,5 @@ async def revoke_key(keyId: str, caller: CallerDep, runtime: RuntimeDep, session
     await session.delete(key)
     await session.commit()
     runtime.services.get("key_cache", {}).clear()  # api.deps trusts a looked-up key for a few seconds
-    web_sessions.forget(runtime)
+    web_sessions.sessions_of(request).forget()
     return {"id": keyId, "object": "api_key", "deleted": True}
