@@ -8,6 +8,7 @@ until it is ready.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import html
 import logging
@@ -98,10 +99,8 @@ class Workspace:
 
     async def stop(self) -> None:
         if self._process is not None and self._process.returncode is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -175,4 +174,5 @@ def _notice(status: int, title: str, text: str, refresh: int | None = None) -> H
         '<body style="font:15px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:40rem;padding:0 1rem">'
         f'<h1 style="font-size:1.2rem">{html.escape(title)}</h1><pre style="white-space:pre-wrap;font:inherit">{html.escape(text)}</pre></body></html>'
     )
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return HTMLResponse(body, status_code=status, headers=headers)
