@@ -20,10 +20,16 @@ function storedSidebar(): boolean {
   }
 }
 
+const narrow = matchMedia("(max-width: 820px)");
+
 export function App() {
   const who = useStore(session);
   const route = useRoute();
-  const [sidebar, setSidebar] = useState(storedSidebar);
+  // On a narrow screen the sidebar is a drawer over the page: closed at first, and after each navigation.
+  const [sidebar, setSidebar] = useState(() => !narrow.matches && storedSidebar());
+  useEffect(() => {
+    if (narrow.matches) setSidebar(false);
+  }, [route]);
 
   useEffect(() => {
     void loadSession();
@@ -44,6 +50,7 @@ export function App() {
   }, [who.status, route]);
   const toggleSidebar = (show: boolean) => {
     setSidebar(show);
+    if (narrow.matches) return; // a drawer's state is not a preference
     try {
       localStorage.setItem("vzero-sidebar", show ? "shown" : "hidden");
     } catch {
@@ -83,6 +90,7 @@ export function App() {
         Skip to content
       </a>
       {sidebar && <Sidebar route={route} onCollapse={() => toggleSidebar(false)} />}
+      {sidebar && narrow.matches && <div class="drawer-backdrop" onClick={() => toggleSidebar(false)} aria-hidden="true" />}
       <main id="main" class="main" tabIndex={-1}>
         {!sidebar && route.name !== "chat" && (
           <IconButton label="Show sidebar" class="floating-toggle" onClick={() => toggleSidebar(true)}>
