@@ -187,11 +187,15 @@ async def test_shared_chats_read_without_signing_in(client: httpx.AsyncClient, b
         conformance.v1("chats.findVersions", await browser.get(f"/v1/chats/{chat['id']}/versions"))
         conformance.v1("chats.getVersion", await browser.get(f"/v1/chats/{chat['id']}/versions/{chat['latestVersion']['id']}"))
         assert (await browser.get(f"/v2/chats/{chat['id']}/messages", params={"limit": 10})).status_code == 200
+        follow = await browser.post(f"/v2/chats/{chat['id']}/resume")  # nothing running: the closing snapshot only
+        assert follow.status_code == 200 and follow.headers["content-type"].startswith("text/event-stream")
         # reading is all: no change, no fork, no list
         conformance.v1_error(await browser.patch(f"/v1/chats/{chat['id']}", json={"name": "mine"}), 401, "unauthorized_error")
         conformance.v1_error(await browser.post(f"/v1/chats/{chat['id']}/fork", json={}), 401, "unauthorized_error")
     for privacy in ("private", "team"):
         conformance.v1_error(await browser.get(f"/v1/chats/{shared[privacy]['id']}"), 404, "not_found_error")
+        assert (await browser.post(f"/v2/chats/{shared[privacy]['id']}/resume")).status_code == 404
+    assert (await browser.post(f"/v2/chats/{shared['public']['id']}/messages", json={"message": "hi"})).status_code == 401
     conformance.v1_error(await browser.get("/v1/chats"), 401, "unauthorized_error")
     conformance.v1_error(await browser.get("/v1/user"), 401, "unauthorized_error")
 

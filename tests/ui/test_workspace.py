@@ -208,7 +208,7 @@ def test_code_edit_lock_diff_restore_undo_fork_and_download(server: VzeroServer,
 
 
 def test_a_shared_chat_opens_read_only_signed_out(server: VzeroServer, page: Any, new_page: Callable[..., Any], fake_model: FakeOpenAIServer) -> None:
-    fake_model.enqueue(FakeReply(text=page_reply(COUNTER)), FakeReply(text=page_reply(COUNTER)))
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER)))
     chat_id = start_chat(page, "A counter to share")
     wait_idle(page)
     page.get_by_role("button", name="Share", exact=True).click()
@@ -228,7 +228,19 @@ def test_a_shared_chat_opens_read_only_signed_out(server: VzeroServer, page: Any
     expect(stranger.get_by_role("tree", name="Files")).to_be_visible()
     expect(stranger.get_by_role("button", name="Save")).to_have_count(0)
 
+    # a reply being written in it streams to the signed-out reader too
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER, prose=LONG_PROSE), chunk_size=6, delay=0.03))
+    page.get_by_label("Message", exact=True).fill("Explain it step by step")
+    page.get_by_role("button", name="Send").click()
+    wait_until(lambda: "Step 1" in assistant(page).inner_text(), "the owner's reply to start")
+    stranger.reload()
+    expect(stranger.locator("li.msg-assistant[aria-busy=true]")).to_have_count(1)
+    expect(stranger.locator("li.msg-assistant").last).to_contain_text("Step 39", timeout=60_000)
+    expect(stranger.locator("li.msg-assistant[aria-busy=true]")).to_have_count(0)
+    wait_idle(page)
+
     # a private chat is not shown to the signed-out browser
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER)))
     private_id = start_chat(page, "A private counter")
     wait_idle(page)
     stranger.goto(f"/chats/{private_id}")

@@ -28,11 +28,13 @@ CSRF_HEADER = "X-CSRF-Token"
 ANONYMOUS = ""  # the user id of a signed-out reader: no user has it, so it owns nothing and reads only what is shared
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CACHE_SECONDS = 10.0
-# What a signed-out browser may read: one chat, its messages, versions and files (only shared chats are visible).
+# What a signed-out browser may read: one chat, its messages, versions and files (only shared chats are visible),
+# and the reply being written in it (v2 resume, a POST that changes nothing).
 _SHARED_READS = re.compile(
     r"^/v1/chats/[0-9A-Za-z]+(/messages(/[0-9A-Za-z]+)?|/versions(/[0-9A-Za-z]+(/download)?)?)?$"
     r"|^/v2/chats/[0-9A-Za-z]+(/messages|/files)?$"
 )
+_SHARED_FOLLOW = re.compile(r"^/v2/chats/[0-9A-Za-z]+/resume$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,8 @@ async def identify(request: Request, runtime: Runtime) -> WebIdentity | None:
             if request.method not in SAFE_METHODS:
                 check_csrf(request, runtime.settings, identity.csrf_token)
             return WebIdentity(identity.user_id, identity.team_id, "session:" + hash_key(token))
-    if request.method in ("GET", "HEAD") and _SHARED_READS.match(request.url.path):
+    path = request.url.path
+    if (request.method in ("GET", "HEAD") and _SHARED_READS.match(path)) or (request.method == "POST" and _SHARED_FOLLOW.match(path)):
         client = request.client.host if request.client else "unknown"
         return WebIdentity(ANONYMOUS, None, f"anonymous:{client}")
     if token:
