@@ -96,9 +96,17 @@ const MessageView = memo(function MessageView({ message, live, onOpenFile }: { m
         <Sparkles size={14} />
       </div>
       <div class={`msg-body ${live ? "live" : ""}`}>
-        {parts.map((part, i) => (
-          <PartView key={i} part={part} live={live && i === parts.length - 1} onOpenFile={onOpenFile} />
-        ))}
+        {groups(parts).map((group) =>
+          group.ops ? (
+            <div key={group.start} class="ops" role="group" aria-label={`Files, ${group.parts.length}`}>
+              {group.parts.map((part, j) => (
+                <PartView key={group.start + j} part={part} live={live && group.start + j === parts.length - 1} onOpenFile={onOpenFile} />
+              ))}
+            </div>
+          ) : (
+            <PartView key={group.start} part={group.parts[0]} live={live && group.start === parts.length - 1} onOpenFile={onOpenFile} />
+          ),
+        )}
         {live && parts.length === 0 && (
           <p class="thinking-dots" role="status">
             <span class="dot" />
@@ -117,6 +125,18 @@ const MessageView = memo(function MessageView({ message, live, onOpenFile }: { m
     </li>
   );
 });
+
+/** Consecutive file operations form one box; every other part stands alone. */
+function groups(parts: Part[]): { start: number; ops: boolean; parts: Part[] }[] {
+  const out: { start: number; ops: boolean; parts: Part[] }[] = [];
+  parts.forEach((part, i) => {
+    const op = part.type === "file-edit" || part.type === "file-read";
+    const last = out[out.length - 1];
+    if (op && last?.ops) last.parts.push(part);
+    else out.push({ start: i, ops: op, parts: [part] });
+  });
+  return out;
+}
 
 function duration(part: { startedAt?: string; finishedAt?: string }): string | null {
   if (!part.startedAt || !part.finishedAt) return null;
