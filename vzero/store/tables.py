@@ -230,13 +230,6 @@ class McpServer(Base):
     updated_at: Mapped[datetime | None]
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _revision_triggers(_metadata: object, connection: Connection, tables: list[Any], **_kw: object) -> None:
-    """`create_all` gets the triggers migration 0002 creates, when it has just created the tables they watch."""
-    if {"chats", *revisions.CHILD_TABLES} <= {table.name for table in tables}:
-        revisions.create_triggers(connection)
-
-
 class WebSession(Base):
     """A browser signed in to the workspace; its cookie's token is stored only as a sha256 hash."""
 
@@ -258,3 +251,10 @@ class SignInLink(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _revision_triggers(_metadata: object, connection: Connection, tables: list[Any], **_kw: object) -> None:
+    """`create_all` gets the triggers migration 0002 creates, when it has just created the tables they watch."""
+    if {"chats", *revisions.CHILD_TABLES} <= {table.name for table in tables}:
+        revisions.create_triggers(connection)
