@@ -350,3 +350,54 @@ def test_attachments_model_choice_stop_and_deploy(mapped_server: VzeroServer, ne
     deployed = httpx.get(url.input_value(), timeout=60)
     assert deployed.status_code == 200 and "./app.js" in deployed.text
     assert page.errors == []
+
+
+def test_the_workspace_works_from_the_keyboard(server: VzeroServer, new_page: Callable[..., Any], fake_model: FakeOpenAIServer) -> None:
+    page = new_page(server.base_url)
+    page.goto("/login")
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(server.api_key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Prompt")).to_be_focused()
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER)))
+    page.keyboard.type("A counter, by keyboard")
+    page.keyboard.press("Enter")
+    chat_id_of(page)
+    wait_idle(page)
+    # the skip link is the first stop of a page, and leads to its content
+    page.reload()
+    expect(page.get_by_role("tab", name="Preview")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    # tabs: arrow keys move the selection
+    page.get_by_role("tab", name="Preview").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Code")).to_be_focused()
+    expect(page.get_by_role("tab", name="Code")).to_have_attribute("aria-selected", "true")
+    # the file tree: arrows move and open folders, Enter opens a file in the editor
+    tree = page.get_by_role("tree", name="Files")
+    tree.get_by_role("treeitem", name="app").focus()
+    page.keyboard.press("ArrowLeft")  # close the folder
+    expect(tree.get_by_role("treeitem", name="app")).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("ArrowRight")  # open it
+    page.keyboard.press("ArrowRight")  # into it
+    expect(tree.get_by_role("treeitem", name="page.tsx")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(tree.get_by_role("treeitem", name="page.tsx")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".cm-content")).to_contain_text("Click counter")
+    # menus open with the keyboard and close with Escape, giving focus back
+    more = page.get_by_role("button", name="More actions")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Rename")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(more).to_be_focused()
+    # the split between conversation and workspace moves with the arrow keys
+    splitter = page.get_by_role("separator", name="Resize the conversation")
+    before = splitter.get_attribute("aria-valuenow")
+    splitter.focus()
+    page.keyboard.press("ArrowRight")
+    assert int(splitter.get_attribute("aria-valuenow") or 0) == int(before or 0) + 2
+    assert page.errors == []

@@ -40,6 +40,7 @@ export function interceptLinks(event: MouseEvent): void {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const anchor = (event.target as Element | null)?.closest?.("a");
   if (!anchor || anchor.target || anchor.hasAttribute("download") || anchor.origin !== location.origin) return;
+  if (anchor.getAttribute("href")?.startsWith("#")) return; // an in-page link (the skip link): the browser's job
   if (anchor.pathname.startsWith("/v1/") || anchor.pathname.startsWith("/v2/") || anchor.pathname.startsWith("/auth/")) return;
   event.preventDefault();
   navigate(anchor.pathname + anchor.search);
