@@ -117,7 +117,8 @@ def _link_refused() -> HTMLResponse:
         '<body style="font:15px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:36rem;padding:0 1rem">'
         f'<h1 style="font-size:1.2rem">Sign-in link not valid</h1><p>{text}</p><p><a href="/login">Sign in</a></p></body></html>'
     )
-    return HTMLResponse(body, status_code=400, headers=_NO_STORE)
+    policy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return HTMLResponse(body, status_code=400, headers={**_NO_STORE, "Content-Security-Policy": policy})
 
 
 @router.post("/logout")
