@@ -401,3 +401,38 @@ def test_the_workspace_works_from_the_keyboard(server: VzeroServer, new_page: Ca
     page.keyboard.press("ArrowRight")
     assert int(splitter.get_attribute("aria-valuenow") or 0) == int(before or 0) + 2
     assert page.errors == []
+
+
+def test_a_chat_starts_from_a_template_or_from_uploaded_files(server: VzeroServer, page: Any, fake_model: FakeOpenAIServer) -> None:
+    page.get_by_role("button", name="Start from").click()
+    page.get_by_role("menuitem", name="A template…").click()
+    dialog = page.get_by_role("dialog", name="Start from a template")
+    dialog.get_by_role("button", name=re.compile("Nextjs starter")).click()
+    expect(page.get_by_text("Starting from")).to_contain_text("Nextjs starter")
+    page.get_by_role("button", name="Start chat").click()  # no prompt needed: the chat starts with the template's files
+    chat_id = chat_id_of(page)
+    expect(page.get_by_text("No messages yet")).to_be_visible()
+    with api(server) as c:
+        names = {f["name"] for f in c.get(f"/v1/chats/{chat_id}").json()["latestVersion"]["files"]}
+    assert "app/page.tsx" in names and "package.json" in names
+
+    # files from this computer, with a prompt: the chat starts from them and the model is asked at once
+    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="Start from").click()
+    page.get_by_role("menuitem", name="Files from this computer…").click()
+    page.get_by_label("Choose files").set_input_files(files=[
+        {"name": "page.tsx", "mimeType": "text/plain", "buffer": COUNTER.encode()},
+        {"name": "logo.png", "mimeType": "image/png", "buffer": PIXEL},
+    ])
+    expect(page.get_by_text("Starting from")).to_contain_text("2 files")
+    fake_model.enqueue(FakeReply(text=page_reply(COUNTER, prose="I looked at your files.")))
+    page.get_by_label("Prompt").fill("Tidy these files")
+    page.get_by_role("button", name="Start chat").click()
+    uploaded = chat_id_of(page)
+    wait_idle(page)
+    expect(assistant(page)).to_contain_text("I looked at your files.")
+    with api(server) as c:
+        first = c.get(f"/v1/chats/{uploaded}/versions").json()["data"][-1]
+        files = {f["name"]: f for f in c.get(f"/v1/chats/{uploaded}/versions/{first['id']}").json()["files"]}
+    assert files["page.tsx"]["content"] == COUNTER and set(files) == {"page.tsx", "logo.png"}
+    assert page.errors == []
