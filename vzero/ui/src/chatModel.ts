@@ -78,6 +78,7 @@ export function useChat(chatId: string): ChatModel {
   const live = useRef<Message[]>([]);
   const frame = useRef(0);
   const shown = useRef(chatId); // the chat on screen: an answer for another one (navigated away from) is dropped
+  const retries = useRef(0);
 
   const show = (next: Message[]) => {
     live.current = next;
@@ -115,6 +116,7 @@ export function useChat(chatId: string): ChatModel {
     const controller = new AbortController();
     follower.current = controller;
     let failed: string | null = null;
+    let dropped = false; // the connection broke (not the server refusing): follow again if the reply still runs
     const replayed = new Set<string>(); // the stream replays each reply's parts from the empty array
     try {
       for await (const event of api.resume(chatId, controller.signal)) {
@@ -136,15 +138,26 @@ export function useChat(chatId: string): ChatModel {
         }
       }
     } catch (error) {
-      if ((error as Error).name !== "AbortError") failed = (error as Error).message;
+      if ((error as Error).name !== "AbortError") {
+        dropped = !(error instanceof api.ApiError) && retries.current < 3;
+        if (!dropped) failed = (error as Error).message;
+      }
     } finally {
       if (follower.current === controller) follower.current = null;
       if (shown.current === chatId) {
         setStreaming(null);
         if (failed) toast(failed, { tone: "error" });
         if (!controller.signal.aborted) {
-          await load();
+          const list = await load();
           void refreshChats();
+          const id = dropped && list ? running(list) : null;
+          if (id) {
+            retries.current += 1;
+            setStreaming(id);
+            setTimeout(() => void follow(), 1000 * retries.current);
+          } else {
+            retries.current = 0;
+          }
         }
       }
     }
