@@ -65,17 +65,23 @@ class Workspace:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.build_dir = build_dir_for(settings.data_dir, settings.ui_build_dir)
-        self.digest = source_digest()
-        self.folder: Path | None = built(self.build_dir, self.digest)
         self.building = False
         self.problem: str | None = None
+        self.folder: Path | None = None
+        try:
+            self.digest = source_digest()
+        except OSError as exc:  # an installation without vzero/ui's sources: the API still works
+            self.digest = ""
+            self.problem = f"The workspace's sources are missing from this installation ({exc}); reinstall vzero"
+            return
+        self.folder = built(self.build_dir, self.digest)
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._files: dict[str, tuple[bytes, bytes | None, str]] = {}
 
     def start(self, *, build: bool) -> None:
         """Build in the background when the current build is missing (and `build`: only `vzero serve` does)."""
-        if self.folder is None and build:
+        if self.folder is None and build and self.problem is None:
             self.building = True
             self._task = asyncio.create_task(self._build())
 
