@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# Read at import: the suite's autouse fixture clears VZERO_* variables. For checkouts outside the usual layout.
+_OVERRIDE = os.environ.get("VZERO_REFERENCE_DIR")
 SPECS = {"v1": "v0-platform-api-v1.openapi.json", "v2": "v0-api-v2.openapi.json"}
 
 
 def reference_dir() -> Path:
-    for candidate in (REFERENCE, Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"):
+    for candidate in ((Path(_OVERRIDE),) if _OVERRIDE else ()) + (REFERENCE, Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"):
         if candidate.exists():
             return candidate
     raise RuntimeError(f"The official specs are expected in {REFERENCE}")

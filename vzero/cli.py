@@ -20,7 +20,7 @@ def serve(
     port: int = typer.Option(None, help="Port to listen on (default VZERO_PORT or 8000)."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
-    """Start the API server (v1 at /v1, v2 at /v2, previews, /healthz)."""
+    """Start the server: the workspace at /, the API (v1 at /v1, v2 at /v2), previews, /healthz."""
     import uvicorn
 
     from vzero.app import create_app
@@ -31,6 +31,8 @@ def serve(
         key = asyncio.run(_first_key(settings))
         if key:
             typer.echo(f"No VZERO_API_KEY is set and no key exists yet: created one for the default user (shown once):\n{key}")
+    if settings.ui:
+        _print_link(settings)
     uvicorn.run(create_app(settings, own_process=True), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
 
 
@@ -53,6 +55,36 @@ async def _first_key(settings: Settings) -> str | None:
             return new.key
     finally:
         await services.stop()
+
+
+@app.command()
+def link() -> None:
+    """Print a new one-time link that signs a browser in to the workspace (as the default user)."""
+    _print_link(Settings())
+
+
+def _print_link(settings: Settings) -> None:
+    url = asyncio.run(_sign_in_link(settings))
+    minutes = settings.sign_in_link_minutes
+    typer.echo(f"Open the workspace: {url}\n(a one-time sign-in link, valid for {minutes:g} minutes; `vzero link` prints a new one)")
+
+
+async def _sign_in_link(settings: Settings) -> str:
+    """A new single-use sign-in link, stored (hashed) in the database the server uses."""
+    from vzero.api.signin import sign_in_link
+    from vzero.runtime import Runtime
+    from vzero.store.users import ensure_default_user
+
+    runtime = Runtime.from_settings(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await runtime.db.open()
+    try:
+        async with runtime.db.session() as session:
+            await ensure_default_user(session)
+            await session.commit()
+        return await sign_in_link(runtime)
+    finally:
+        await runtime.db.close()
 
 
 @keys_app.command("create")

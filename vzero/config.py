@@ -6,8 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from vzero.origins import Origins
 
 
 class Settings(BaseSettings):
@@ -111,6 +113,15 @@ class Settings(BaseSettings):
             raise ValueError("VZERO_PREVIEW_NPM_REGISTRY must be an http(s) URL")
         return value or None
 
+    # --- web workspace (vzero/ui) and its sign-in (vzero/api/web_sessions.py) -----------
+    # Origin of previews and deployments, e.g. https://previews.example.net; by default a server on a loopback
+    # address serves them under its other loopback name, and any other server under a CSP sandbox (vzero/origins.py).
+    preview_url: str | None = None
+    ui: bool = True  # serve the workspace at / (built from vzero/ui on first start when missing or stale)
+    ui_build_dir: Path | None = None  # where it is built; default vzero/ui itself, or <data_dir>/ui when read-only
+    session_days: float = 14.0  # a browser stays signed in this long
+    sign_in_link_minutes: float = 15.0  # lifetime of the single-use sign-in link `vzero serve` prints
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str | None) -> str | None:
@@ -123,6 +134,17 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value[len("sqlite:///"):]
         return value
+
+    @field_validator("preview_url")
+    @classmethod
+    def _check_preview_url(cls, value: str | None) -> str | None:
+        return Origins.check_preview_url(value) if value else None
+
+    @model_validator(mode="after")
+    def _check_origins(self) -> Settings:
+        """Refuse at startup a preview origin that would share the workspace's cookies."""
+        Origins.from_urls(self.base_url, self.preview_url)
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -138,3 +160,8 @@ class Settings(BaseSettings):
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{host}:{self.port}"
+
+    @cached_property
+    def origins(self) -> Origins:
+        """The workspace's origin and the previews' (another site, or a sandbox): see vzero/origins.py."""
+        return Origins.from_urls(self.base_url, self.preview_url)

@@ -18,7 +18,8 @@ PAGE = "export default function Page() { return <h1>Hi</h1> }\n"
 
 
 class Route(NamedTuple):
-    """One route; `kind` is what it needs (read, write, owner), `body` how it answers (json, zip, sse)."""
+    """One route; `kind` is what it needs (read, write, owner), `body` how it answers (json, zip, sse, or vzero: a
+    vzero addition, not in the official spec)."""
 
     op: str
     method: str
@@ -36,6 +37,7 @@ CHAT_ROUTES = [
     Route("chats.findVersions", "GET", "/v1/chats/{chat}/versions", "read"),
     Route("chats.getVersion", "GET", "/v1/chats/{chat}/versions/{version}", "read"),
     Route("chats.downloadVersion", "GET", "/v1/chats/{chat}/versions/{version}/download", "read", body="zip"),
+    Route("chats.findVersionErrors", "GET", "/v1/chats/{chat}/versions/{version}/errors", "read", body="vzero"),
     Route("chats.fork", "POST", "/v1/chats/{chat}/fork", "read", json={}),
     Route("chats.resume", "POST", "/v1/chats/{chat}/messages/{message}/resume", "read", body="sse", model=True),
     Route("chats.update", "PATCH", "/v1/chats/{chat}", "write", json={"name": "renamed"}),
@@ -87,6 +89,9 @@ DEPLOYMENT_ROUTES = [
     Route("deployments.delete", "DELETE", "/v1/deployments/{deployment}", "write"),
 ]
 
+KEY_ROUTES = [
+    Route("apiKeys.revoke", "DELETE", "/v1/api-keys/{key}", "owner", body="vzero"),
+]
 READERS = ("mate", "outsider", "stranger")
 
 
@@ -154,6 +159,8 @@ async def check(client: httpx.AsyncClient, route: Route, ids: dict[str, str], st
         assert response.status_code == 200 and response.headers["content-type"] == "application/zip", where
     elif route.body == "sse":
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream"), where
+    elif route.body == "vzero":
+        assert response.status_code == 200 and isinstance(response.json(), dict), where
     else:
         conformance.v1(route.op, response)
     return response
@@ -292,6 +299,17 @@ async def test_hooks_are_private_to_their_owner(people: dict[str, httpx.AsyncCli
         await check(owner, route, {**ids, "who": "owner"}, 200)
 
 
+async def test_api_keys_are_their_users_own(people: dict[str, httpx.AsyncClient]) -> None:
+    owner = people["owner"]
+    created = (await owner.post("/v1/api-keys", json={"name": "ci"})).json()
+    for who in READERS:
+        assert created["id"] not in {k["id"] for k in (await people[who].get("/v1/api-keys")).json()["data"]}
+        for route in KEY_ROUTES:
+            await check(people[who], route, {"key": created["id"], "who": who}, 404)
+    for route in KEY_ROUTES:
+        await check(owner, route, {"key": created["id"], "who": "owner"}, 200)
+
+
 async def stored_deployment(runtime: Any, ids: dict[str, str]) -> str:
     """A deployment row of the owner's version (its access rules need no build)."""
     from vzero.store import deployments as deployment_store
@@ -332,10 +350,10 @@ async def test_user_scopes_are_the_callers_own(people: dict[str, httpx.AsyncClie
 
 async def test_matrix_covers_every_route(app: Any) -> None:
     """A new per-resource route must join a table above, so its access rules are tested too."""
-    covered = {(r.method, r.path.split("?")[0]) for r in CHAT_ROUTES + PROJECT_ROUTES + MCP_ROUTES + HOOK_ROUTES + DEPLOYMENT_ROUTES}
+    covered = {(r.method, r.path.split("?")[0]) for r in CHAT_ROUTES + PROJECT_ROUTES + MCP_ROUTES + HOOK_ROUTES + DEPLOYMENT_ROUTES + KEY_ROUTES}
     placeholders = {"{chatId}": "{chat}", "{versionId}": "{version}", "{messageId}": "{message}", "{projectId}": "{project}",
                     "{environmentVariableId}": "{env}", "{mcpServerId}": "{server}", "{hookId}": "{hook}",
-                    "{deploymentId}": "{deployment}"}
+                    "{deploymentId}": "{deployment}", "{keyId}": "{key}"}
     missing = []
     for path, item in app.openapi()["paths"].items():
         if "{" not in path or not path.startswith("/v1/"):

@@ -17,6 +17,7 @@ from preview_apps import COUNTER_APP, require_runtime
 
 from tests import conformance
 from tests.conftest import API_KEY
+from vzero.api.hosts import preview_csp
 from vzero.config import Settings
 from vzero.preview import PreviewBuilder, preview_headers
 from vzero.preview.packages import PackagePolicy
@@ -49,6 +50,12 @@ async def anonymous(app: object) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+def expected_headers(runtime: Any, script_hashes: list[str] | None = None) -> dict[str, str]:
+    """preview_headers() as the app sends them: framed by the workspace, sandboxed on its host (vzero/api/hosts.py)."""
+    headers = preview_headers(script_hashes or [])
+    return {**headers, "Content-Security-Policy": preview_csp(runtime.settings.origins, headers["Content-Security-Policy"])}
+
+
 def service_of(services: Any) -> PreviewService:
     return services.previews  # type: ignore[no-any-return]
 
@@ -71,7 +78,7 @@ async def test_demo_url_serves_the_built_page(client: httpx.AsyncClient, anonymo
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
     # The page's one inline script, its import map (next/font/google's Inter), is allowed by its hash.
     import_map = page.text.split('<script type="importmap">')[1].split("</script>")[0]
-    for key, value in preview_headers([script_hash(import_map)]).items():
+    for key, value in expected_headers(runtime, [script_hash(import_map)]).items():
         assert page.headers[key] == value
     font = json.loads(import_map)["imports"]["@vzero/font/Inter"]
     assert (await anonymous.get(demo + font.removeprefix("./"))).headers["content-type"].startswith("text/javascript")
@@ -117,7 +124,7 @@ async def test_preview_addresses_must_match(client: httpx.AsyncClient, anonymous
     ):
         response = await anonymous.get(path)
         assert response.status_code == 404, path
-        assert response.headers["content-security-policy"] == preview_headers()["Content-Security-Policy"]
+        assert response.headers["content-security-policy"] == expected_headers(runtime)["Content-Security-Policy"]
     assert service_of(services).stats["builds"] == 1  # only the real version was built
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vzero.api import web_sessions
 from vzero.core.access import Principal
 from vzero.crypto import SecretBox
 from vzero.engine.manager import GenerationManager
@@ -89,6 +90,10 @@ class KeyCache:
         self.seconds = seconds
         self._users: dict[str, tuple[float, str, str | None]] = {}
 
+    def clear(self) -> None:
+        """Forget every key (one was revoked: the next request looks its key up again)."""
+        self._users.clear()
+
     async def caller(self, runtime: Runtime, key: str) -> Caller:
         digest = hash_key(key)
         cached = self._users.get(digest)
@@ -106,9 +111,17 @@ def get_key_cache(request: Request) -> KeyCache:
     return request.app.state.keys  # type: ignore[no-any-return]
 
 
-async def get_caller(request: Request, runtime: RuntimeDep, keys: Annotated[KeyCache, Depends(get_key_cache)]) -> Caller:
-    """Authenticate `Authorization: Bearer <key>` and count the request against the key's limit."""
+KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
+
+
+async def get_caller(request: Request, runtime: RuntimeDep, keys: KeyCacheDep) -> Caller:
+    """Authenticate `Authorization: Bearer <key>` (or the workspace's cookie) and count the request against its limit."""
     header = request.headers.get("authorization", "")
+    if not header:
+        web = await web_sessions.identify(request, runtime)  # a session cookie, or a signed-out read of a shared chat
+        if web is not None:
+            runtime.limiter.hit(web.bucket)
+            return Caller(web.user_id, web.team_id, web.bucket)
     scheme, _, key = header.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:

@@ -2,9 +2,11 @@
 
 A preview URL is a capability: the chat and version ids in it are random (about 83 bits each, 166 together),
 so holding the URL is what lets one view the app, as with a v0 demo URL. The page can reach neither keys nor
-cookies: the API authenticates with bearer keys only and sets no cookies, and every response here carries the
-strict CSP of `preview_headers()` (same-origin, no inline script). Every URL in a page is relative, so the same
-build works behind any path prefix; the bare folder URL redirects to its slash form for that reason.
+the workspace's session cookie: previews are served on an origin of their own, or sandboxed (vzero/origins.py,
+api/hosts.py), and every response here carries the strict CSP of `preview_headers()` (no inline script). Every
+URL in a page is relative, so the same build works behind any path prefix; the bare folder URL redirects to its
+slash form for that reason. A version's page loads `./__bridge.js` first: it reports errors and route changes to
+the workspace that frames it (bridge.js).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -43,6 +47,9 @@ PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 _ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 SCREENSHOT = "__screenshot.png"
 INSPECTOR = "__inspect"
+BRIDGE = "__bridge.js"  # the workspace bridge (bridge.js), loaded first by every version's page
+_BRIDGE_TAG = b'<script src="./__bridge.js"></script>'
+_BRIDGE_SOURCE = Path(__file__).with_name("bridge.js")
 
 
 def _headers(*, script_hashes: Sequence[str] = (), **extra: str) -> dict[str, str]:
@@ -75,12 +82,14 @@ def _problem(exc: VzeroError, service: PreviewService | None) -> Response:
     return _page(exc.status_code, "Preview error", exc.message)
 
 
-def _asset(request: Request, result: BuildResult, vendor_root: Any, name: str, packages_dir: Any = None) -> Response:
+def _asset(request: Request, result: BuildResult, vendor_root: Any, name: str, packages_dir: Any = None, *, bridge: bool = False) -> Response:
     """One file of a build (the page for ""), revalidated by a content ETag."""
     hit = read_asset(result, vendor_root, name, packages_dir)
     if hit is None:
         return _page(404, "Not found", f"This preview has no file {name!r}.")
     content, media_type = hit
+    if bridge and name in ("", "index.html"):
+        content = content.replace(b"<head>", b"<head>\n" + _BRIDGE_TAG, 1)
     etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
     extra = {"ETag": etag}
     page = name in ("", "index.html")
@@ -101,7 +110,7 @@ def _folder_redirect(request: Request, last: str) -> Response:
 async def _read_report(request: Request) -> object:
     """The JSON body of an error report, refused past MAX_REPORT_BYTES or when it is not JSON."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        # Only same-origin pages can send this type without a CORS preflight, which vzero never answers.
+        # Only same-origin pages can send this type without a CORS preflight (answered for sandboxed previews only).
         raise InvalidInput("An error report is sent as application/json")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_REPORT_BYTES:
@@ -144,10 +153,21 @@ async def preview_file(chat_id: str, version_id: str, name: str, request: Reques
             if png is None:
                 return _page(404, "No screenshot", "This version has no screenshot (yet).")
             return Response(png, media_type="image/png", headers=_headers())
+        if name == BRIDGE:
+            return _bridge(service.runtime.settings.origins.ui)
         result = await service.version_preview(chat_id, version_id)
     except VzeroError as exc:
         return _problem(exc, service)
-    return _asset(request, result, service.runtime_dir, name, service.packages_dir)
+    return _asset(request, result, service.runtime_dir, name, service.packages_dir, bridge=True)
+
+
+@lru_cache(maxsize=4)
+def _bridge_script(workspace_origin: str) -> bytes:
+    return _BRIDGE_SOURCE.read_text().replace('"__VZERO_WORKSPACE_ORIGIN__"', json.dumps(workspace_origin)).encode()
+
+
+def _bridge(workspace_origin: str) -> Response:
+    return Response(_bridge_script(workspace_origin), media_type="text/javascript; charset=utf-8", headers=_headers())
 
 
 @router.post("/preview/{chat_id}/{version_id}/__errors")

@@ -230,6 +230,29 @@ class McpServer(Base):
     updated_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """A browser signed in to the workspace; its cookie's token is stored only as a sha256 hash."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The key it signed in with (revoking the key ends the session); None for a sign-in link or VZERO_API_KEY.
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # sent back in X-CSRF-Token by the workspace's unsafe requests
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link (`vzero serve` prints one): single use, short-lived, stored as a sha256 hash."""
+
+    __tablename__ = "sign_in_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _revision_triggers(_metadata: object, connection: Connection, tables: list[Any], **_kw: object) -> None:
     """`create_all` gets the triggers migration 0002 creates, when it has just created the tables they watch."""

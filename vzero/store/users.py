@@ -70,3 +70,18 @@ async def user_for_key(session: AsyncSession, key: str) -> User | None:
 
 def keys_equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def keys_of(session: AsyncSession, user_id: str) -> list[ApiKey]:
+    """A user's keys, oldest first (their hashes only: a key's text is never stored)."""
+    return list((await session.execute(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at, ApiKey.id))).scalars())
+
+
+async def key_of(session: AsyncSession, user_id: str, key_id: str) -> ApiKey | None:
+    key = await session.get(ApiKey, key_id)
+    return key if key is not None and key.user_id == user_id else None
+
+
+async def key_for(session: AsyncSession, key: str) -> ApiKey | None:
+    """The stored key whose hash matches `key`."""
+    return (await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).scalar_one_or_none()

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from vzero.api.deps import CallerDep, PreviewsDep, RuntimeDep, SessionDep
 from vzero.api.v1.schemas import Body
+from vzero.config import Settings
 from vzero.core.ids import iso
 from vzero.store import chats as chat_store
 from vzero.store import deployments as store
@@ -26,16 +27,17 @@ class CreateDeployment(Body):
     versionId: Id
 
 
-def deployment_detail(base: str, deployment: Deployment) -> dict[str, Any]:
-    """DeploymentDetail: the page at webUrl, its build log and errors at inspectorUrl."""
+def deployment_detail(settings: Settings, deployment: Deployment) -> dict[str, Any]:
+    """DeploymentDetail: the page at webUrl, its build log and errors at inspectorUrl (both on the preview host)."""
+    base, pages = settings.base_url, settings.origins.preview
     body: dict[str, Any] = {
         "id": deployment.id,
         "object": "deployment",
-        "inspectorUrl": f"{base}/deployments/{deployment.id}/__inspect",
+        "inspectorUrl": f"{pages}/deployments/{deployment.id}/__inspect",
         "chatId": deployment.chat_id,
         "versionId": deployment.version_id,
         "apiUrl": f"{base}/v1/deployments/{deployment.id}",
-        "webUrl": f"{base}/deployments/{deployment.id}/",
+        "webUrl": f"{pages}/deployments/{deployment.id}/",
     }
     if deployment.project_id is not None:
         body["projectId"] = deployment.project_id
@@ -78,19 +80,19 @@ async def find_deployments(
     await chat_store.chat_for(session, caller, chatId)
     await chat_store.version_of(session, chatId, versionId)
     rows = await store.list_deployments(session, chatId, versionId, projectId)
-    return {"object": "list", "data": [deployment_detail(runtime.settings.base_url, d) for d in rows]}
+    return {"object": "list", "data": [deployment_detail(runtime.settings, d) for d in rows]}
 
 
 @router.post("/deployments")
 async def create_deployment(body: CreateDeployment, caller: CallerDep, runtime: RuntimeDep, previews: PreviewsDep) -> dict[str, Any]:
     """Build the version and freeze the build at its own URL; a failed build still makes a deployment, with its errors."""
     deployment = await previews.deploy(caller, body.chatId, body.versionId, body.projectId)
-    return deployment_detail(runtime.settings.base_url, deployment)
+    return deployment_detail(runtime.settings, deployment)
 
 
 @router.get("/deployments/{deploymentId}")
 async def get_deployment(deploymentId: str, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
-    return deployment_detail(runtime.settings.base_url, await store.deployment_for(session, caller, deploymentId))
+    return deployment_detail(runtime.settings, await store.deployment_for(session, caller, deploymentId))
 
 
 @router.delete("/deployments/{deploymentId}")

@@ -38,10 +38,11 @@ def to_json(value: Any) -> bytes:
 
 
 class Urls:
-    """Builds webUrl/apiUrl/demoUrl from the server's public base URL."""
+    """Builds webUrl/apiUrl from the server's public base URL, demoUrl from the previews' (vzero/origins.py)."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, preview_url: str | None = None) -> None:
         self.base = base_url.rstrip("/")
+        self.preview = (preview_url or base_url).rstrip("/")
 
     def chat_web(self, chat_id: str) -> str:
         return f"{self.base}/chats/{chat_id}"
@@ -53,10 +54,10 @@ class Urls:
         return f"{self.base}/v1/chats/{chat_id}/messages/{message_id}"
 
     def demo(self, chat_id: str, version_id: str) -> str:
-        return f"{self.base}/preview/{chat_id}/{version_id}/"
+        return f"{self.preview}/preview/{chat_id}/{version_id}/"
 
     def screenshot(self, chat_id: str, version_id: str) -> str:
-        return f"{self.base}/preview/{chat_id}/{version_id}/__screenshot.png"
+        return f"{self.preview}/preview/{chat_id}/{version_id}/__screenshot.png"
 
     def project_api(self, project_id: str) -> str:
         return f"{self.base}/v1/projects/{project_id}"

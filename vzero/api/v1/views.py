@@ -140,7 +140,7 @@ class V1Views:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.urls = Urls(runtime.settings.base_url)
+        self.urls = Urls(runtime.settings.base_url, runtime.settings.origins.preview)
         self.rendered = RenderedVersions()
         self.serialised = SerialisedVersions()
         self.bodies = ChatBodies()  # used only where the database raises `chats.revision` itself

@@ -123,7 +123,7 @@ async def get_preview(chatId: str, caller: CallerDep, runtime: RuntimeDep, sessi
         return JSONResponse(None)
     expires = time.time() + TOKEN_SECONDS
     return JSONResponse({
-        "url": f"{runtime.settings.base_url}/preview/{chatId}/{version_id}/",
+        "url": f"{runtime.settings.origins.preview}/preview/{chatId}/{version_id}/",
         "token": preview_token(runtime.secret_box, chatId, version_id, expires),
         "expiresAt": iso(datetime.fromtimestamp(expires, UTC)),
     })
