@@ -16,7 +16,9 @@ SPECS = {"v1": "v0-platform-api-v1.openapi.json", "v2": "v0-api-v2.openapi.json"
 
 
 def reference_dir() -> Path:
-    for candidate in (REFERENCE, Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"):
+    # Beside the checkout, or beside any folder above it (a git worktree lives deeper than the main checkout).
+    for folder in Path(__file__).resolve().parents[1:]:
+        candidate = folder / "shared" / "reference"
         if candidate.exists():
             return candidate
     raise RuntimeError(f"The official specs are expected in {REFERENCE}")

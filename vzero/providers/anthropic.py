@@ -14,7 +14,7 @@ from vzero.errors import ProviderError, ProviderNotConfigured
 from vzero.providers.base import Provider
 from vzero.providers.network import http_client, is_transient_status, transport_errors
 from vzero.providers.sse import pump_sse
-from vzero.providers.tools import ToolCallAssembler
+from vzero.providers.tools import ToolCallAssembler, tool_turn_text
 from vzero.providers.types import ChatTurn, Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
 
 if TYPE_CHECKING:
@@ -181,6 +181,9 @@ class AnthropicProvider(Provider):
         """Keyword arguments of messages.create for `request`."""
         messages: list[dict[str, Any]] = []
         for turn in request.turns:
+            if not request.tools and (turn.tool_calls or turn.tool_results):
+                # The API wants the tools defined to read tool blocks: without tools they are written as text.
+                turn = ChatTurn(turn.role, tool_turn_text(turn), turn.images)
             content = self._content(turn)
             if content:
                 messages.append({"role": turn.role, "content": content})

@@ -12,7 +12,7 @@ from vzero.core.ids import utcnow
 from vzero.store.tables import Message, UsageEvent
 
 # User messages that ask the model for work; edits, restores and automatic fixes do not count.
-PROMPT_TYPES = ("message", "fix-with-v0", "answered-questions")
+PROMPT_TYPES = ("message", "fix-with-v0", "answered-questions", "added-environment-variables", "added-integration")
 
 
 def month_of(now: datetime) -> tuple[datetime, datetime]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vzero.core.access import Principal
@@ -111,3 +111,33 @@ async def update_server(session: AsyncSession, box: SecretBox, principal: Princi
 
 async def delete_server(session: AsyncSession, server: McpServer) -> None:
     await session.execute(delete(McpServer).where(McpServer.id == server.id))
+
+
+async def count_owned(session: AsyncSession, user_id: str) -> int:
+    """How many servers a user has added (the limit counts these, not the team's)."""
+    query = select(func.count()).select_from(McpServer).where(McpServer.owner_id == user_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def servers_for_reply(session: AsyncSession, principal: Principal, ids: list[str] | None) -> list[McpServer]:
+    """The servers a reply connects to: exactly `ids` (each one the caller may use; enabled or not), or, without
+    ids, the caller's enabled servers and its team's enabled team-scoped ones."""
+    query = select(McpServer).join(User, User.id == McpServer.owner_id).where(_visible(principal))
+    if ids is None:
+        rows = (await session.execute(query.where(McpServer.enabled.is_(True)).order_by(McpServer.created_at, McpServer.id))).scalars()
+        return list(rows)
+    wanted = list(dict.fromkeys(ids))
+    found = {s.id: s for s in (await session.execute(query.where(McpServer.id.in_(wanted)))).scalars()} if wanted else {}
+    unknown = [i for i in wanted if i not in found]
+    if unknown:
+        raise InvalidInput(f"mcpServerIds: no MCP server {', '.join(unknown)} is yours or your team's (list them with GET /v2/mcp-servers)")
+    return [found[i] for i in wanted]
+
+
+async def save_auth(session: AsyncSession, box: SecretBox, server_id: str, auth: dict[str, Any]) -> None:
+    """Store a server's authentication as it now is (OAuth tokens obtained or refreshed), sealed."""
+    server = await session.get(McpServer, server_id)
+    if server is not None:
+        server.auth = seal_auth(box, auth)
+        server.updated_at = utcnow()
+        await session.flush()

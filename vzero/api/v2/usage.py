@@ -91,6 +91,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def _event(runtime: Runtime, event: UsageEvent, cost: dict[str, Any] | None) -> dict[str, Any]:
+    if event.type == "image_generation":  # priced per image, not per token
+        return _image_event(event)
     if not cost:  # the message is gone: price its tokens at today's rates
         cost = credits(Tally(event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens), rates_for(event.model or "", runtime.settings.credit_rates))
     tokens = {
@@ -103,6 +105,16 @@ def _event(runtime: Runtime, event: UsageEvent, cost: dict[str, Any] | None) -> 
             body[key] = value
     kinds = {k: float(cost.get(k, 0.0)) for k in ("input", "output", "cacheRead", "cacheWrite")}
     body.update(sources=["plan"], waived=False, tokens=tokens, creditsCost={**kinds, "total": event.credits, "charged": event.credits})
+    return body
+
+
+def _image_event(event: UsageEvent) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": event.id, "object": "usage_event", "type": event.type, "createdAt": iso(event.created_at), "userId": event.user_id}
+    for key, value in (("chatId", event.chat_id), ("messageId", event.message_id), ("model", event.model)):
+        if value is not None:
+            body[key] = value
+    zero = {"input": 0.0, "output": 0.0, "cacheRead": 0.0, "cacheWrite": 0.0}
+    body.update(sources=["plan"], waived=False, tokens=None, creditsCost={**zero, "total": event.credits, "charged": event.credits})
     return body
 
 

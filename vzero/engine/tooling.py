@@ -1,0 +1,108 @@
+"""What a request's reply may use besides the model, prepared before it starts: MCP servers, skills, images.
+
+`prepare` reads what it needs in short sessions of its own and waits (OAuth refreshes, skill downloads) with no
+connection held. What it cannot use is a clear 4xx (an unknown MCP server id, an unknown or unreachable skill);
+a server that cannot be used right now (down, not authorized) is not: the reply shows it and goes on without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from vzero.core.access import Principal
+from vzero.errors import InvalidInput
+from vzero.runtime import Runtime
+from vzero.sources.fetch import SafeFetcher
+from vzero.store import mcp_servers as mcp_store
+from vzero.store.db import assert_released
+from vzero.tools import oauth
+from vzero.tools.base import Tool, ToolSource, ToolSourceDown
+from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
+
+
+@dataclass(frozen=True)
+class Tooling:
+    """The tools of one reply that come from the request: its MCP servers, skills and image generation."""
+
+    sources: tuple[ToolSource, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    instructions: str = ""  # for the system prompt: the skills it may load, ...
+
+
+if TYPE_CHECKING:
+    from vzero.engine.manager import Ask
+    from vzero.store.tables import Chat
+
+
+async def prepare(runtime: Runtime, principal: Principal, ask: Ask, chat: Chat | None) -> Tooling:
+    """The tooling of a request for a reply in `chat` (None: a chat being created)."""
+    if ask.image_generations and not runtime.settings.image_provider:
+        raise InvalidInput(
+            "imageGenerations needs an image provider - set VZERO_IMAGE_PROVIDER=openai (and VZERO_IMAGE_MODEL; the "
+            "endpoint is OPENAI_BASE_URL with OPENAI_API_KEY unless VZERO_IMAGE_BASE_URL is set)"
+        )
+    sources = await mcp_sources(runtime, principal, ask.mcp_server_ids)
+    return Tooling(sources=sources)
+
+
+class UnavailableSource:
+    """A server that cannot be used now (not authorized, its token refresh failed): shown as down."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        self.label = label
+        self.reason = reason
+
+    async def open(self, stack: AsyncExitStack) -> Sequence[Tool]:
+        raise ToolSourceDown(f"Could not use {self.label}: {self.reason}; its tools are not available in this reply")
+
+
+async def mcp_sources(runtime: Runtime, principal: Principal, ids: Sequence[str] | None) -> tuple[ToolSource, ...]:
+    """The sources of the caller's MCP servers for a reply: `ids` exactly, or its enabled ones."""
+    box = runtime.secret_box
+    async with runtime.db.session() as session:
+        servers = await mcp_store.servers_for_reply(session, principal, list(ids) if ids is not None else None)
+        stored = [(s.id, s.name, s.url, mcp_store.auth_config(box, s)) for s in servers[: runtime.settings.mcp_max_servers]]
+    if not stored:
+        return ()
+    settings = runtime.settings
+    fetcher = SafeFetcher(settings)
+    limits = McpLimits(settings.mcp_connect_timeout, settings.tool_timeout, settings.mcp_auto_approve)
+    sources: list[ToolSource] = []
+    for server_id, name, url, auth in stored:
+        headers, problem = await _headers(runtime, fetcher, server_id, auth)
+        source = McpSource(McpServerConfig(server_id, name, url, headers), fetcher, limits)
+        sources.append(source if problem is None else UnavailableSource(source.label, problem))
+    return tuple(sources)
+
+
+async def _headers(runtime: Runtime, fetcher: SafeFetcher, server_id: str, auth: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """The request headers a server's stored authentication becomes; an OAuth token about to expire is refreshed
+    (and stored) first. A problem instead when it cannot be used."""
+    kind = auth.get("type", "none")
+    if kind == "bearer":
+        return {"Authorization": f"Bearer {auth['token']}"}, None
+    if kind == "custom-headers":
+        return {str(k): str(v) for k, v in (auth.get("headers") or {}).items()}, None
+    if kind != "oauth":
+        return {}, None
+    tokens = auth.get("tokens")
+    if not tokens:
+        return {}, f"it needs OAuth authorization first (POST /v1/mcp-servers/{server_id}/oauth/authorize)"
+    if oauth.needs_refresh(tokens):
+        if not tokens.get("refreshToken"):
+            return {}, f"its OAuth token expired; authorize it again (POST /v1/mcp-servers/{server_id}/oauth/authorize)"
+        assert_released("an OAuth token refresh")
+        try:
+            tokens = await oauth.refresh(fetcher, auth.get("config") or {}, tokens)
+        except Exception as exc:  # noqa: BLE001 - a failed refresh is this server's problem, not the reply's
+            message = getattr(exc, "message", None) or str(exc)
+            return {}, f"its OAuth token could not be refreshed ({message}); authorize it again (POST /v1/mcp-servers/{server_id}/oauth/authorize)"
+        async with runtime.db.session() as session:
+            await mcp_store.save_auth(session, runtime.secret_box, server_id, {**auth, "tokens": tokens})
+            await session.commit()
+    return {"Authorization": f"{tokens.get('tokenType', 'Bearer').title()} {tokens['accessToken']}"}, None
