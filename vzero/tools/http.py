@@ -18,9 +18,10 @@ from vzero.sources.fetch import SafeFetcher, is_ip_literal, tls_context
 class VettedTransport(httpx2.AsyncBaseTransport):
     """Sends each request to a vetted address of its host."""
 
-    def __init__(self, fetcher: SafeFetcher, action: str) -> None:
+    def __init__(self, fetcher: SafeFetcher, action: str, refusals: list[int] | None = None) -> None:
         self.fetcher = fetcher
         self.action = action
+        self.refusals = refusals  # where the status of each 4xx/5xx answer is noted (SDKs often hide it)
         self._inner = httpx2.AsyncHTTPTransport(verify=tls_context(), trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -29,7 +30,10 @@ class VettedTransport(httpx2.AsyncBaseTransport):
         request.url = request.url.copy_with(host=addresses[0])
         if not is_ip_literal(host):
             request.extensions["sni_hostname"] = host  # the Host header was set from the URL when it was built
-        return await self._inner.handle_async_request(request)
+        response = await self._inner.handle_async_request(request)
+        if response.status_code >= 400 and self.refusals is not None:
+            self.refusals.append(response.status_code)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -42,11 +46,13 @@ def vetted_client(
     headers: dict[str, str] | None = None,
     timeout: httpx2.Timeout | float = 30.0,
     auth: httpx2.Auth | None = None,
+    refusals: list[int] | None = None,
 ) -> httpx2.AsyncClient:
-    """A client whose every request goes to a vetted address; it never follows redirects on its own."""
+    """A client whose every request goes to a vetted address; it never follows redirects on its own. `refusals`
+    collects the status of every error answer."""
     options: dict[str, Any] = {"timeout": timeout, "trust_env": False, "follow_redirects": False}
     if headers:
         options["headers"] = headers
     if auth is not None:
         options["auth"] = auth
-    return httpx2.AsyncClient(transport=VettedTransport(fetcher, action), **options)
+    return httpx2.AsyncClient(transport=VettedTransport(fetcher, action, refusals), **options)

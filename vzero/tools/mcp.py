@@ -61,7 +61,8 @@ class McpSource:
         import mcp
 
         errors: list[str] = []
-        for transport in self._transports():
+        refusals: list[int] = []
+        for transport in self._transports(refusals):
             client = mcp.Client(transport, read_timeout_seconds=self.limits.call_timeout, cache=None)
             inner = AsyncExitStack()
             try:
@@ -76,13 +77,14 @@ class McpSource:
                 ) from None
             except Exception as exc:  # noqa: BLE001 - whatever the SDK or the network raised: the server is down
                 await _close(inner)
-                errors.append(_reason(exc))
+                errors.append(_refused(refusals, self.config.id) or _reason(exc))
+                refusals.clear()
                 continue
             stack.push_async_callback(_close, inner)
             return [McpTool(self, client, tool, self.limits) for tool in listed[:MAX_TOOLS]]
         raise ToolSourceDown(f"Could not connect to {self.label}: {errors[0]}; its tools are not available in this reply")
 
-    def _transports(self) -> list[AbstractAsyncContextManager[Any]]:
+    def _transports(self, refusals: list[int]) -> list[AbstractAsyncContextManager[Any]]:
         """Streamable HTTP, then SSE (older servers); an `/sse` endpoint is SSE only."""
         from mcp.client.sse import sse_client
         from mcp.client.streamable_http import streamable_http_client
@@ -91,13 +93,13 @@ class McpSource:
 
         def factory(headers: dict[str, str] | None = None, timeout: httpx2.Timeout | None = None, auth: httpx2.Auth | None = None) -> httpx2.AsyncClient:
             merged = {**self.config.headers, **(headers or {})}
-            return vetted_client(self.fetcher, action=_ACTION, headers=merged, timeout=timeout or 30.0, auth=auth)
+            return vetted_client(self.fetcher, action=_ACTION, headers=merged, timeout=timeout or 30.0, auth=auth, refusals=refusals)
 
         sse = sse_client(self.config.url, headers=dict(self.config.headers), timeout=self.limits.connect_timeout,
                          sse_read_timeout=self.limits.call_timeout + 5, httpx_client_factory=factory)
         if self.config.url.rstrip("/").endswith("/sse"):
             return [sse]
-        http = vetted_client(self.fetcher, action=_ACTION, headers=self.config.headers, timeout=timeout)
+        http = vetted_client(self.fetcher, action=_ACTION, headers=self.config.headers, timeout=timeout, refusals=refusals)
         return [_Owned(streamable_http_client(self.config.url, http_client=http, max_sse_event_size=MAX_EVENT_BYTES), http), sse]
 
     async def _list(self, client: Any) -> list[Any]:
@@ -193,6 +195,18 @@ async def _close(stack: AsyncExitStack) -> None:
             await stack.aclose()
     except Exception:  # noqa: BLE001
         log.debug("closing an MCP session failed", exc_info=True)
+
+
+def _refused(statuses: list[int], server_id: str) -> str | None:
+    """What the HTTP status of a refused connection says, if the server answered with one."""
+    if not statuses:
+        return None
+    status = statuses[0]
+    if status in (401, 403):
+        return f"the server refused the credentials ({status}): check the server's auth (PATCH /v1/mcp-servers/{server_id})"
+    if status in (404, 405):
+        return f"the server answered {status}: is this the URL of its MCP endpoint?"
+    return f"the server answered {status}"
 
 
 def _reason(exc: BaseException) -> str:
