@@ -16,7 +16,7 @@ from tests import conformance, deltas
 from tests.conftest import API_KEY
 from tests.engine.test_agent_actions import app_client, messages_v2, page
 from tests.fakes import FakeOpenAIServer, FakeReply, FakeToolCall, tool_results
-from tests.fakes.mcp_server import McpTestServer
+from tests.fakes.mcp_server import McpTestServer, OAuthProvider
 from tests.server import free_port
 from vzero.config import Settings
 
@@ -239,3 +239,71 @@ async def test_an_sse_server_works_too(client: httpx.AsyncClient, fake_model: Fa
         fake_model.enqueue(FakeReply(text_from=lambda body: price_page(body, "call_sse")))
         conformance.v2("chats.create", await client.post("/v2/chats", json={"message": "price"}))
         assert tool_results(fake_model.requests[-1].body)["call_sse"] == "The price of apple is 1.25 EUR"
+
+
+async def authorize_like_a_browser(client: httpx.AsyncClient, server_id: str) -> str:
+    """Start the authorization, follow the provider's redirect back to vzero's callback; where the browser ends."""
+    started = conformance.v1("mcpServers.createOAuthAuthorizationUrl", await client.post(
+        f"/v1/mcp-servers/{server_id}/oauth/authorize", json={"returnUrl": "https://app.example/settings?tab=mcp"}
+    ))
+    async with httpx.AsyncClient() as browser:
+        consent = await browser.get(started["url"])  # the provider's page: this one agrees at once
+    assert consent.status_code == 302
+    back = httpx.URL(consent.headers["location"])
+    assert back.path == "/v1/mcp-servers/oauth/callback" and back.params["state"] == started["state"]
+    callback = await client.get(back.path, params=dict(back.params), headers={"Authorization": ""})  # a browser sends no key
+    assert callback.status_code == 302
+    return callback.headers["location"]
+
+
+async def test_oauth_discovered_authorized_refreshed_and_used(settings: Settings, fake_model: FakeOpenAIServer) -> None:
+    provider = OAuthProvider(expires_in=30)  # inside the refresh margin: every use refreshes first
+    with McpTestServer(oauth=provider) as secured:
+        async with app_client(settings) as client:
+            # v2 lets a client say how connected it thinks the server is; the server says what it knows.
+            created = await add_server(client, secured.url, "oauth", auth={"type": "oauth", "connected": True})
+            assert created["auth"] == {"type": "oauth", "connected": False}
+            fake_model.enqueue(FakeReply(text=page("before")))
+            before = conformance.v2("chats.create", await client.post("/v2/chats", json={"message": "x"}))
+            down = (await messages_v2(client, before["chat"]["id"]))[-1]["parts"][0]
+            assert "authorize" in down["summary"] and f"/v1/mcp-servers/{created['id']}/oauth/authorize" in down["summary"]
+
+            landed = await authorize_like_a_browser(client, created["id"])
+            assert landed.startswith("https://app.example/settings?tab=mcp&")
+            assert dict(httpx.URL(landed).params) == {"tab": "mcp", "mcpServerId": created["id"], "status": "connected"}
+            assert provider.grants[0]["client_id"] == "registered-client" and provider.grants[0]["code_verifier"]
+            shown = conformance.v2("mcpServers.get", await client.get(f"/v2/mcp-servers/{created['id']}"))
+            assert shown["auth"]["connected"] is True and shown["auth"]["expiresAt"]
+            assert shown["auth"]["config"]["clientId"] == "registered-client" and shown["auth"]["config"]["tokenUrl"].endswith("/token")
+            first_token = next(iter(provider.valid))
+
+            fake_model.enqueue(FakeReply(text="", tool_calls=(FakeToolCall("lookup_price", {"item": "apple"}, id="call_oauth"),)))
+            fake_model.enqueue(FakeReply(text_from=lambda body: price_page(body, "call_oauth")))
+            conformance.v2("chats.create", await client.post("/v2/chats", json={"message": "price"}))
+            assert tool_results(fake_model.requests[-1].body)["call_oauth"] == "The price of apple is 1.25 EUR"
+            assert provider.grants[-1]["grant_type"] == "refresh_token" and first_token not in provider.valid
+
+            # A state that is not the pending one is refused, and no redirect happens.
+            forged = await client.get("/v1/mcp-servers/oauth/callback", params={"state": f"{created['id']}.forged", "code": "x"})
+            conformance.v1_error(forged, 422)
+
+
+async def test_a_refused_authorization_comes_back_as_an_error(settings: Settings) -> None:
+    provider = OAuthProvider()
+    with McpTestServer(oauth=provider) as secured:
+        async with app_client(settings) as client:
+            created = await add_server(client, secured.url, "oauth", auth={"type": "oauth", "connected": False})
+            started = (await client.post(f"/v1/mcp-servers/{created['id']}/oauth/authorize", json={"returnUrl": "https://app.example/back"})).json()
+            denied = await client.get("/v1/mcp-servers/oauth/callback", params={"state": started["state"], "error": "access_denied"})
+            assert denied.status_code == 302
+            assert dict(httpx.URL(denied.headers["location"]).params) == {"mcpServerId": created["id"], "status": "error", "error": "access_denied"}
+            again = await client.get("/v1/mcp-servers/oauth/callback", params={"state": started["state"], "code": "late"})
+            conformance.v1_error(again, 422)  # the pending authorization is used up
+
+
+async def test_at_most_ten_servers_per_user(client: httpx.AsyncClient) -> None:
+    for n in range(10):
+        await add_server(client, f"https://mcp{n}.example/mcp", f"s{n}")
+    refused = await client.post("/v2/mcp-servers", json={"name": "eleventh", "url": "https://mcp11.example/mcp"})
+    assert refused.status_code == 422 and "VZERO_MCP_MAX_SERVERS" in refused.json()["message"]
+    conformance.v1_error(await client.post("/v1/mcp-servers", json={"name": "eleventh", "url": "https://mcp11.example/mcp"}), 422)

@@ -8,14 +8,24 @@ It runs uvicorn in a background thread, optionally behind a bearer token, and re
 
 Tools: `lookup_price` (read-only), `create_issue` (changes things: asks for permission), `slow_search` (read-only,
 sleeps), `big_report` (read-only, a huge output).
+
+With `oauth=True` the server is also its own OAuth authorization server, as the MCP authorization spec describes:
+protected resource metadata (RFC 9728), authorization server metadata (RFC 8414), dynamic client registration
+(RFC 7591), an authorization endpoint that redirects at once (the user always agrees) and a token endpoint that
+checks PKCE (S256) and refreshes; /mcp accepts only the access tokens it issued and has not replaced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import itertools
+import json
 import socket
 import threading
 import time
+from urllib.parse import parse_qs, urlencode
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Self
 
@@ -72,12 +82,89 @@ def _bearer(app: ASGI, token: str) -> ASGI:
     return guarded
 
 
+class OAuthProvider:
+    """The authorization server side of the test MCP server."""
+
+    def __init__(self, expires_in: int = 3600) -> None:
+        self.expires_in = expires_in
+        self.origin = ""
+        self.valid: set[str] = set()  # access tokens /mcp accepts
+        self.grants: list[dict[str, str]] = []  # token requests, as received
+        self._codes: dict[str, dict[str, str]] = {}
+        self._refresh: dict[str, str] = {}  # refresh token -> the access token it replaces
+        self._n = itertools.count(1)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any, app: ASGI) -> None:
+        path, method = scope["path"], scope["method"]
+        if path == "/.well-known/oauth-protected-resource/mcp":
+            return await _json(send, 200, {"resource": f"{self.origin}/mcp", "authorization_servers": [self.origin]})
+        if path == "/.well-known/oauth-authorization-server":
+            return await _json(send, 200, {
+                "issuer": self.origin, "authorization_endpoint": f"{self.origin}/authorize", "token_endpoint": f"{self.origin}/token",
+                "registration_endpoint": f"{self.origin}/register", "code_challenge_methods_supported": ["S256"],
+                "response_types_supported": ["code"],
+            })
+        if path == "/register" and method == "POST":
+            body = json.loads(await _body(receive))
+            assert body["redirect_uris"] and body["token_endpoint_auth_method"] == "none"
+            return await _json(send, 201, {"client_id": "registered-client", "redirect_uris": body["redirect_uris"]})
+        if path == "/authorize":
+            query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+            code = f"code-{next(self._n)}"
+            self._codes[code] = query
+            location = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
+            await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location.encode())]})
+            return await send({"type": "http.response.body", "body": b""})
+        if path == "/token" and method == "POST":
+            form = {k: v[0] for k, v in parse_qs((await _body(receive)).decode()).items()}
+            self.grants.append(form)
+            return await self._token(send, form)
+        given = dict(scope["headers"]).get(b"authorization", b"").decode().removeprefix("Bearer ")
+        if scope["type"] == "http" and given not in self.valid:
+            return await _json(send, 401, {"error": "invalid_token"}, [(b"www-authenticate", b'Bearer resource_metadata="/.well-known/oauth-protected-resource/mcp"')])
+        await app(scope, receive, send)
+
+    async def _token(self, send: Any, form: dict[str, str]) -> None:
+        if form.get("grant_type") == "authorization_code":
+            asked = self._codes.pop(form.get("code", ""), None)
+            verifier = form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if asked is None or challenge != asked.get("code_challenge") or form.get("redirect_uri") != asked["redirect_uri"]:
+                return await _json(send, 400, {"error": "invalid_grant", "error_description": "code or PKCE verifier does not match"})
+            replaced = None
+        elif form.get("grant_type") == "refresh_token" and form.get("refresh_token") in self._refresh:
+            replaced = self._refresh.pop(form["refresh_token"])
+        else:
+            return await _json(send, 400, {"error": "invalid_grant"})
+        n = next(self._n)
+        access, refresh = f"access-{n}", f"refresh-{n}"
+        self.valid.discard(replaced or "")
+        self.valid.add(access)
+        self._refresh[refresh] = access
+        await _json(send, 200, {"access_token": access, "token_type": "bearer", "refresh_token": refresh, "expires_in": self.expires_in})
+
+
+async def _body(receive: Any) -> bytes:
+    data = b""
+    while True:
+        message = await receive()
+        data += message.get("body", b"")
+        if not message.get("more_body"):
+            return data
+
+
+async def _json(send: Any, status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), *(headers or [])]})
+    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+
 class McpTestServer:
     """The SDK's MCPServer on a free port of 127.0.0.1 (Streamable HTTP at /mcp, SSE at /sse)."""
 
-    def __init__(self, *, token: str | None = None, sse: bool = False) -> None:
+    def __init__(self, *, token: str | None = None, sse: bool = False, oauth: OAuthProvider | None = None) -> None:
         self.token = token
         self.sse = sse
+        self.oauth = oauth
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.port = 0
         self._server: uvicorn.Server | None = None
@@ -96,6 +183,16 @@ class McpTestServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
+        if self.oauth is not None:
+            provider, inner = self.oauth, app
+            provider.origin = f"http://127.0.0.1:{self.port}"
+
+            async def with_oauth(scope: Scope, receive: Any, send: Any) -> None:
+                if scope["type"] != "http":
+                    return await inner(scope, receive, send)
+                await provider(scope, receive, send, inner)
+
+            app = with_oauth
         config = uvicorn.Config(app, lifespan="on", access_log=False, log_level="critical", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="McpTestServer")

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from typing import TYPE_CHECKING
 
 from vzero.core.access import Principal
-from vzero.errors import InvalidInput
+from vzero.errors import InvalidInput, VzeroError
 from vzero.runtime import Runtime
-from vzero.sources.fetch import SafeFetcher
+from vzero.sources.fetch import SafeFetcher, parse_url
 from vzero.store import mcp_servers as mcp_store
 from vzero.store.db import assert_released
+from vzero.store.tables import McpServer
 from vzero.tools import oauth
 from vzero.tools.base import Tool, ToolSource, ToolSourceDown
 from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
@@ -106,3 +109,69 @@ async def _headers(runtime: Runtime, fetcher: SafeFetcher, server_id: str, auth:
             await mcp_store.save_auth(session, runtime.secret_box, server_id, {**auth, "tokens": tokens})
             await session.commit()
     return {"Authorization": f"{tokens.get('tokenType', 'Bearer').title()} {tokens['accessToken']}"}, None
+
+
+# --- OAuth of MCP servers -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """Where to send the user to authorize a server, and until when."""
+
+    server_id: str
+    url: str
+    state: str
+    expires_at: datetime
+
+
+def callback_url(runtime: Runtime) -> str:
+    """vzero's OAuth callback, where providers send the browser back."""
+    return f"{runtime.settings.base_url}/v1/mcp-servers/oauth/callback"
+
+
+async def authorize_server(runtime: Runtime, principal: Principal, server_id: str, return_url: str) -> Authorization:
+    """Start the OAuth authorization of an MCP server (its configuration discovered when not set)."""
+    parse_url(return_url, action="return to")
+    box = runtime.secret_box
+    async with runtime.db.session() as session:
+        server = await mcp_store.server_for(session, principal, server_id, write=True)
+        auth, url = mcp_store.auth_config(box, server), server.url
+    if auth.get("type") != "oauth":
+        raise InvalidInput(f"MCP server {server_id} uses {auth.get('type', 'none')} authentication; OAuth authorization applies only to servers with auth type oauth")
+    assert_released("OAuth discovery")
+    redirect = callback_url(runtime)
+    config = await oauth.discover(SafeFetcher(runtime.settings), url, auth.get("config"), redirect)
+    address, pending, expires = oauth.start(server_id, config, redirect, return_url)
+    async with runtime.db.session() as session:
+        await mcp_store.save_auth(session, box, server_id, {**auth, "config": config, "pending": pending.record})
+        await session.commit()
+    return Authorization(server_id, address, pending.state, expires)
+
+
+async def complete_authorization(runtime: Runtime, state: str, code: str | None, error: str | None) -> str:
+    """The provider sent the browser back: trade the code for tokens and keep them; returns where to send the
+    browser next (the returnUrl, with `status` connected or error)."""
+    server_id = oauth.server_of_state(state)
+    box = runtime.secret_box
+    async with runtime.db.session() as session:
+        server = await session.get(McpServer, server_id)
+        auth = mcp_store.auth_config(box, server) if server is not None else {}
+    pending = auth.get("pending")
+    oauth.check_state(state, pending)
+    assert pending is not None
+    back = pending["returnUrl"]
+    remaining = {k: v for k, v in auth.items() if k != "pending"}
+    outcome: dict[str, str] = {"mcpServerId": server_id}
+    if error or not code:
+        outcome.update(status="error", error=error or "no authorization code")
+    else:
+        assert_released("the OAuth token exchange")
+        try:
+            remaining["tokens"] = await oauth.exchange(SafeFetcher(runtime.settings), auth.get("config") or {}, code, pending)
+            outcome["status"] = "connected"
+        except VzeroError as exc:
+            outcome.update(status="error", error=exc.message[:300])
+    async with runtime.db.session() as session:
+        await mcp_store.save_auth(session, box, server_id, remaining)
+        await session.commit()
+    return back + ("&" if urlsplit(back).query else "?") + urlencode(outcome)

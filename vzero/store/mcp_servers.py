@@ -59,8 +59,11 @@ async def create_server(
     enabled: bool,
     auth: dict[str, Any],
     scope: str,
+    limit: int = 10,
 ) -> McpServer:
     _check_scope(principal, scope)
+    if await count_owned(session, principal.user_id) >= limit:
+        raise InvalidInput(f"You have {limit} MCP servers, the most a user may add (VZERO_MCP_MAX_SERVERS): delete one first")
     now = utcnow()
     server = McpServer(
         id=new_id(), owner_id=principal.user_id, name=name, url=url, description=description, enabled=enabled,
