@@ -17,15 +17,19 @@ from urllib.parse import urlencode, urlsplit
 from typing import TYPE_CHECKING
 
 from vzero.core.access import Principal
+from vzero.core.files import FileSet
 from vzero.errors import InvalidInput, VzeroError
 from vzero.runtime import Runtime
 from vzero.sources.fetch import SafeFetcher, parse_url
 from vzero.store import mcp_servers as mcp_store
+from vzero.store import skills as skill_store
 from vzero.store.db import assert_released
-from vzero.store.tables import McpServer
+from vzero.store.tables import McpServer, Version
+from vzero.store.versions import files_of
 from vzero.tools import oauth
 from vzero.tools.base import Tool, ToolSource, ToolSourceDown
 from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
+from vzero.tools.skills import LoadSkill, Skill, project_skill, skills_prompt
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,41 @@ async def prepare(runtime: Runtime, principal: Principal, ask: Ask, chat: Chat |
             "endpoint is OPENAI_BASE_URL with OPENAI_API_KEY unless VZERO_IMAGE_BASE_URL is set)"
         )
     sources = await mcp_sources(runtime, principal, ask.mcp_server_ids)
-    return Tooling(sources=sources)
+    skills = await attached_skills(runtime, principal, ask.skills, chat)
+    tools: list[Tool] = [LoadSkill(skills)] if skills else []
+    return Tooling(sources=sources, tools=tuple(tools), instructions=skills_prompt(skills))
+
+
+async def attached_skills(runtime: Runtime, principal: Principal, wanted: Sequence[dict[str, Any]], chat: Chat | None) -> list[Skill]:
+    """The skills a request attaches, read now: an unknown or unreachable one is a 422 (404 for a memory skill)."""
+    found: list[Skill] = []
+    files: FileSet | None = None
+    for ref in wanted:
+        kind = ref.get("type")
+        if kind == "remote":
+            assert_released("a skill download")
+            found.append(await runtime.remote_skills.get(str(ref["id"])))
+        elif kind == "memory":
+            async with runtime.db.session() as session:
+                row = await skill_store.skill_for(session, principal, str(ref["scope"]), str(ref["skillName"]))
+                found.append(Skill(row.name, row.description, row.body, f"{row.scope} memory"))
+        elif kind == "project":
+            if files is None:
+                files = await _files_of(runtime, chat)
+            found.append(project_skill(files, str(ref["skillName"])))
+    names = [s.name for s in found]
+    if len(set(names)) != len(names):
+        raise InvalidInput(f"Two attached skills have the same name ({', '.join(names)}); attach only one of them")
+    return found
+
+
+async def _files_of(runtime: Runtime, chat: Chat | None) -> FileSet:
+    """The chat's latest files (none for a chat being created)."""
+    if chat is None:
+        return FileSet()
+    async with runtime.db.session() as session:
+        version = await session.get(Version, chat.latest_version_id) if chat.latest_version_id else None
+        return await files_of(session, runtime.blobs, version) if version is not None else FileSet()
 
 
 class UnavailableSource:
