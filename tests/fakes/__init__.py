@@ -28,8 +28,10 @@ import collections
 import json
 import re
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -168,6 +170,17 @@ def tool_results(body: Any) -> dict[str, str]:
                     inner = block.get("content")
                     found[str(block.get("tool_use_id"))] = inner if isinstance(inner, str) else content_text(inner)
     return found
+
+
+def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (13, 148, 136)) -> bytes:
+    """A real PNG image (8-bit RGB, one colour) that any decoder reads."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def count_tokens(text: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import itertools
 import json
 import time
@@ -17,6 +18,7 @@ from tests.fakes import (
     Send,
     content_text,
     count_tokens,
+    png,
     send_json,
     split_text,
 )
@@ -31,7 +33,10 @@ _ids = itertools.count(1)
 
 
 class FakeOpenAIServer(FakeModelServer):
-    """Serves POST /v1/chat/completions (streamed or not) and GET /v1/models."""
+    """Serves POST /v1/chat/completions (streamed or not), GET /v1/models and POST /v1/images/generations (a real PNG,
+    as b64_json; `image_status` makes it fail)."""
+
+    image_status = 200
 
     @property
     def base_url(self) -> str:
@@ -42,6 +47,12 @@ class FakeOpenAIServer(FakeModelServer):
         """Route one request."""
         if request.method == "GET" and request.path == "/v1/models":
             await send_json(send, 200, {"object": "list", "data": [{"id": "gpt-4o", "object": "model", "owned_by": "fake"}]})
+            return
+        if request.method == "POST" and request.path == "/v1/images/generations":
+            if self.image_status != 200:
+                await send_json(send, self.image_status, _error("image generation failed", "server_error"))
+                return
+            await send_json(send, 200, {"created": int(time.time()), "data": [{"b64_json": base64.b64encode(png()).decode()}]})
             return
         if request.method != "POST" or request.path != "/v1/chat/completions":
             unknown = f"Unknown request URL: {request.method} {request.path}"

@@ -55,6 +55,7 @@ from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
 from vzero.providers import ChatTurn, Finish, GenerationRequest, StreamEvent, TextChunk, ThinkingChunk, ToolCall, ToolResult, Usage
 from vzero.tools.actions import answer_text
+from vzero.tools.images import GenerateImage
 from vzero.store.db import assert_released
 from vzero.store.generations import StartRows
 
@@ -114,7 +115,6 @@ class Generation:
         # round's text, calls and results; the last may hold the call that waits for the user (`pending`). The
         # first may be `resumed`: the results this reply gave the calls of the reply it answers.
         self.rounds: list[dict[str, Any]] = []
-        self.images = 0
 
     # --- the log ------------------------------------------------------------------------
 
@@ -430,7 +430,8 @@ class Generation:
         return Outcome(
             status=status, finish_reason=reason, error=error, raw=raw, content=content,
             parts=self.parts.parts, files=self.applier.files, tally=self.tally, columns=columns,
-            rounds=self.rounds if any("calls" in r or "resumed" in r for r in self.rounds) else None, images=self.images,
+            rounds=self.rounds if any("calls" in r or "resumed" in r for r in self.rounds) else None,
+            images=sum(t.made for t in (self.tools.tools if self.tools else ()) if isinstance(t, GenerateImage)),
         )
 
 

@@ -32,6 +32,7 @@ from vzero.store.generations import StartRows
 from vzero.store.tables import Chat, Message, Version
 from vzero.tools.actions import AskUserQuestions, ExitPlanMode, GetOrRequestIntegration, answer_text
 from vzero.tools.base import Tool
+from vzero.tools.images import GenerateImage, ImageEndpoint
 
 log = logging.getLogger("vzero.engine")
 
@@ -115,6 +116,7 @@ class GenerationManager:
         self.by_message: dict[str, Generation] = {}
         self._busy_chats: set[str] = set()
         self._model: ModelCall | None = None
+        self._images: ImageEndpoint | None = None
         # Queued: SQLite lets one writer in at a time (the others poll with sleeps), and stores running side by side
         # take the CPU from replies still streaming; starts queue behind each other for the same reason.
         self._writes = asyncio.Lock()
@@ -203,8 +205,11 @@ class GenerationManager:
                 task=ask.task, configuration=configuration if ask.configuration() and not new else None,
             )
             await session.commit()
+        tools = [*self._built_in_tools(chat), *tooling.tools]
+        if configuration.get("imageGenerations") and settings.image_provider:
+            tools.append(GenerateImage(self.image_endpoint(), settings.max_images_per_version))
         plan = ToolPlan(
-            tools=(*self._built_in_tools(chat), *tooling.tools), sources=tooling.sources,
+            tools=tuple(tools), sources=tooling.sources,
             grants=_grants(beginning.earlier, ask.task), resume=resume,
             budget=Budget(settings.agent_max_rounds, settings.agent_budget_seconds, settings.agent_max_tokens),
             timeout=settings.tool_timeout, max_output_chars=settings.tool_max_output_chars,
@@ -222,6 +227,12 @@ class GenerationManager:
             for created in (rows.user.id, rows.assistant.id):
                 self.notify("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
         return Started(generation, tuple(beginning.earlier))
+
+    def image_endpoint(self) -> ImageEndpoint:
+        """The images/generations endpoint (VZERO_IMAGE_PROVIDER), built on first use."""
+        if self._images is None:
+            self._images = ImageEndpoint(self.runtime.settings)
+        return self._images
 
     def _built_in_tools(self, chat: Chat) -> tuple[Tool, ...]:
         """The actions every reply may take: questions for the user, a plan to approve, environment variables."""
@@ -299,6 +310,8 @@ class GenerationManager:
             await asyncio.wait([g.task for g in running if g.task], timeout=15)
         if self._model is not None:
             await self._model.aclose()
+        if self._images is not None:
+            await self._images.aclose()
 
 
 async def recover_interrupted(runtime: Runtime) -> int:

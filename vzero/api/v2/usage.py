@@ -170,7 +170,7 @@ class _Activity:
 
     def add(self, event: UsageEvent) -> None:
         moment = _utc(event.created_at)
-        self.messages += 1
+        self.messages += event.type == "message"  # an image generated is usage, not a message
         self.days.add(moment.date())
         if event.chat_id:
             self.chats.add(event.chat_id)
