@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm.attributes import set_committed_value
 
+from vzero.core.files import FileSet
 from vzero.core.parser import parse_complete
 from vzero.engine import attachments as attachment_inputs
 from vzero.engine.calls import CallPolicy, ModelCall
@@ -144,12 +145,14 @@ class GenerationManager:
         generation = self.by_message.get(message_id)
         return generation if generation is not None and not generation.done else None
 
-    async def start(self, chat: Chat, ask: Ask, *, new: bool = False, tooling: Tooling | None = None) -> Started:
+    async def start(
+        self, chat: Chat, ask: Ask, *, new: bool = False, tooling: Tooling | None = None, base: FileSet | None = None
+    ) -> Started:
         """Create the user message, the assistant message and a pending version, then generate in the background.
 
         With `new=True` the chat is not stored yet (`store.chats.new_chat`): it is stored in the same transaction,
         so a generation that cannot start leaves no empty chat behind. `tooling`: what the request brings besides
-        the model (`engine.tooling.prepare`).
+        the model (`engine.tooling.prepare`); `base`: the files a new chat starts from (a design system).
         """
         assert_released("a generation's start")
         model = self.model()
@@ -160,12 +163,12 @@ class GenerationManager:
             raise Conflict("A generation is already running in this chat; wait for it to finish or stop it")
         self._busy_chats.add(chat.id)
         try:
-            return await self._start(chat, ask, model, new, tooling or Tooling())
+            return await self._start(chat, ask, model, new, tooling or Tooling(), base)
         except BaseException:
             self._busy_chats.discard(chat.id)
             raise
 
-    async def _start(self, chat: Chat, ask: Ask, model: ModelCall, new: bool, tooling: Tooling) -> Started:
+    async def _start(self, chat: Chat, ask: Ask, model: ModelCall, new: bool, tooling: Tooling, base: FileSet | None) -> Started:
         runtime = self.runtime
         settings = runtime.settings
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), model.supports_images)
@@ -178,6 +181,8 @@ class GenerationManager:
             if counted and beginning.prompts_today >= limit:
                 raise RateLimited(f"Daily message limit of {limit} reached; it resets at midnight UTC (VZERO_DAILY_MESSAGE_LIMIT)", retry_after=3600)
             chat = beginning.chat
+            if base is not None and not beginning.files:
+                beginning.files = base
             configuration = {**(chat.model_configuration or {}), **ask.configuration()}  # follow-ups keep the chat's
             model_name = resolve_model(settings, configuration.get("modelId"))
             resume = _resume(beginning.earlier, ask.task)

@@ -14,6 +14,7 @@ from vzero.core.access import Principal
 from vzero.engine import tooling
 from vzero.engine.manager import Ask, GenerationManager, Started
 from vzero.errors import Conflict, Forbidden, InvalidInput
+from vzero.imports import with_design_system
 from vzero.store import chats as chat_store
 from vzero.store import projects as project_store
 from vzero.store.tables import Chat, Message
@@ -39,11 +40,12 @@ async def create(
         async with manager.runtime.db.session() as session:
             await project_store.project_for(session, principal, project_id, write=True)
     prepared = await tooling.prepare(manager.runtime, principal, ask, None)
+    base = await with_design_system(manager.runtime, ask.design_system_id) if ask.design_system_id else None
     chat = chat_store.new_chat(
         principal.user_id, privacy=privacy, name=name, project_id=project_id, metadata=metadata, text=ask.message,
         system=ask.system, model_configuration=model_configuration, api_version=api_version,
     )
-    return await manager.start(chat, ask, new=True, tooling=prepared)
+    return await manager.start(chat, ask, new=True, tooling=prepared, base=base)
 
 
 async def send(manager: GenerationManager, principal: Principal, chat_id: str, ask: Ask) -> Started:
