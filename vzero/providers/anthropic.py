@@ -195,6 +195,10 @@ class AnthropicProvider(Provider):
             params["system"] = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
         if request.tools:
             params["tools"] = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
+            if request.tool_choice == "required":
+                params["tool_choice"] = {"type": "any"}
+            elif request.tool_choice not in (None, "auto"):
+                params["tool_choice"] = {"type": "tool", "name": request.tool_choice}
         modern = _claude_version(request.model) >= ADAPTIVE_SINCE or "mythos" in request.model
         budget = min(MAX_THINKING_BUDGET, request.max_output_tokens // 2)
         # With thinking on, the API wants an assistant turn's thinking blocks (signed) back with its tool calls; they

@@ -245,6 +245,11 @@ class OpenAICompatibleProvider(Provider):
                 {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
                 for t in tools
             ]
+            choice = request.tool_choice
+            if choice == "required":
+                params["tool_choice"] = "required"
+            elif choice not in (None, "auto"):
+                params["tool_choice"] = {"type": "function", "function": {"name": choice}}
         if self._send_stream_options:
             params["stream_options"] = {"include_usage": True}
         return params

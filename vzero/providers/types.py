@@ -70,6 +70,7 @@ class GenerationRequest:
     thinking: bool = False
     temperature: float | None = None
     tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | None = None  # None/"auto": the model decides; "required": it must call one; else a tool's name
 
 
 @dataclass(slots=True)  # not frozen: one per chunk, and a frozen init costs 2.5x (object.__setattr__)

@@ -1,4 +1,4 @@
-"""The usage ledger: one row per model-calling message, read by the v1 reports (and summed for plans)."""
+"""The usage ledger: one row per model-calling message (and Model API call, and image), read by the reports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vzero.core.ids import new_id, utcnow
 from vzero.errors import InvalidInput
 from vzero.store.tables import Chat, Message, UsageEvent, User
 
@@ -86,3 +87,15 @@ async def activity(session: AsyncSession, user_id: str, start: datetime | None, 
     chat_count = (await session.execute(chats)).scalar_one()
     days = {s.date() for s in stamps}
     return chat_count, len(stamps), len(days), min(stamps, default=None), max(stamps, default=None)
+
+
+async def record(
+    session: AsyncSession, *, user_id: str, kind: str, model: str, tokens: tuple[int, int, int, int], credits: float,
+    chat_id: str | None = None, message_id: str | None = None,
+) -> None:
+    """One line of the usage ledger (the Model API's calls: `api_request`)."""
+    session.add(UsageEvent(
+        id=new_id(), user_id=user_id, chat_id=chat_id, message_id=message_id, type=kind, model=model, input_tokens=tokens[0],
+        output_tokens=tokens[1], cache_read_tokens=tokens[2], cache_write_tokens=tokens[3], credits=credits, created_at=utcnow(),
+    ))
+    await session.flush()

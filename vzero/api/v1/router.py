@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vzero.api.v1 import chats, deployments, generate, hooks, integrations, mcp_servers, projects, reports, users
+from vzero.api.v1 import chats, completions, deployments, generate, hooks, integrations, mcp_servers, projects, reports, users
 
 router = APIRouter()
 # Routes are tried in order: the generation routes (a few, and every streamed reply starts there) come first.
-for resource in (generate, chats, projects, users, hooks, mcp_servers, integrations, deployments, reports):
+for resource in (generate, chats, projects, users, hooks, mcp_servers, integrations, deployments, reports, completions):
     router.include_router(resource.router)
