@@ -15,7 +15,10 @@ from tests.server import VzeroServer
 
 WEATHER = {
     "type": "function",
-    "function": {"name": "weather", "description": "The weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+    "function": {
+        "name": "weather", "description": "The weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
 }
 
 
@@ -50,7 +53,8 @@ def test_models_lists_the_v0_ids(sdk: openai.OpenAI) -> None:
 def test_a_completion_goes_to_the_mapped_model_with_usage(sdk: openai.OpenAI, model: FakeOpenAIServer) -> None:
     model.enqueue(FakeReply(text="Use a flex column.", usage=(40, 5)))
     done = sdk.chat.completions.create(
-        model="v0-1.5-lg", messages=[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Center a div"}], max_tokens=300, temperature=0.2,
+        model="v0-1.5-lg", messages=[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Center a div"}],
+        max_tokens=300, temperature=0.2,
     )
     assert done.model == "v0-1.5-lg" and done.object == "chat.completion"
     assert done.choices[0].message.content == "Use a flex column." and done.choices[0].finish_reason == "stop"
@@ -62,14 +66,16 @@ def test_a_completion_goes_to_the_mapped_model_with_usage(sdk: openai.OpenAI, mo
 
 def test_a_streamed_completion_ends_in_done_with_usage(sdk: openai.OpenAI, model: FakeOpenAIServer, served: VzeroServer) -> None:
     model.enqueue(FakeReply(text="Hello there, friend.", chunk_size=3, usage=(10, 4)))
-    chunks = list(sdk.chat.completions.create(model="v0-1.5-md", messages=[{"role": "user", "content": "hi"}], stream=True, stream_options={"include_usage": True}))
+    hi = [{"role": "user", "content": "hi"}]
+    chunks = list(sdk.chat.completions.create(model="v0-1.5-md", messages=hi, stream=True, stream_options={"include_usage": True}))  # type: ignore[arg-type]
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "Hello there, friend."
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
     assert chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 14
     import httpx
 
-    raw = httpx.post(served.base_url + "/v1/chat/completions", headers=served.headers, json={"model": "v0-1.5-md", "stream": True, "messages": [{"role": "user", "content": "x"}]}, timeout=30)
+    body = {"model": "v0-1.5-md", "stream": True, "messages": [{"role": "user", "content": "x"}]}
+    raw = httpx.post(served.base_url + "/v1/chat/completions", headers=served.headers, json=body, timeout=30)
     assert raw.text.rstrip().endswith("data: [DONE]")
 
 
@@ -84,14 +90,17 @@ def test_tools_pass_through_both_ways(sdk: openai.OpenAI, model: FakeOpenAIServe
     model.enqueue(FakeReply(text_from=lambda body: "It is " + tool_results(body)["call_w"], chunk_size=4))
     history: list[Any] = [
         {"role": "user", "content": "Weather in Oslo?"},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_w", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}]},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_w", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}},
+        ]},
         {"role": "tool", "tool_call_id": "call_w", "content": "snow, -3 C"},
     ]
     streamed = list(sdk.chat.completions.create(model="v0-1.5-md", messages=history, tools=[WEATHER], stream=True))  # type: ignore[arg-type,list-item]
     assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == "It is snow, -3 C"
 
     model.enqueue(FakeReply(text="", tool_calls=(FakeToolCall("weather", {"city": "Rome"}, id="call_r"),)))
-    streamed = list(sdk.chat.completions.create(model="v0-1.5-md", messages=[{"role": "user", "content": "Rome?"}], tools=[WEATHER], stream=True, tool_choice="required"))  # type: ignore[list-item]
+    rome = [{"role": "user", "content": "Rome?"}]
+    streamed = list(sdk.chat.completions.create(model="v0-1.5-md", messages=rome, tools=[WEATHER], stream=True, tool_choice="required"))  # type: ignore[arg-type,list-item]
     deltas = [tc for c in streamed if c.choices for tc in c.choices[0].delta.tool_calls or []]
     assert deltas[0].id == "call_r" and deltas[0].function is not None and deltas[0].function.name == "weather"
     assert [c.choices[0].finish_reason for c in streamed if c.choices][-1] == "tool_calls"
@@ -103,9 +112,10 @@ def test_images_in_messages(sdk: openai.OpenAI, model: FakeOpenAIServer) -> None
 
     model.enqueue(FakeReply(text="A teal square."))
     url = "data:image/png;base64," + base64.b64encode(png()).decode()
-    sdk.chat.completions.create(model="v0-1.5-md", messages=[{"role": "user", "content": [{"type": "text", "text": "What is it?"}, {"type": "image_url", "image_url": {"url": url}}]}])
-    parts = model.requests[-1].body["messages"][-1]["content"]
-    assert parts[0] == {"type": "text", "text": "What is it?"} and parts[1]["image_url"]["url"] == url
+    parts = [{"type": "text", "text": "What is it?"}, {"type": "image_url", "image_url": {"url": url}}]
+    sdk.chat.completions.create(model="v0-1.5-md", messages=[{"role": "user", "content": parts}])  # type: ignore[list-item,misc]
+    sent = model.requests[-1].body["messages"][-1]["content"]
+    assert sent[0] == {"type": "text", "text": "What is it?"} and sent[1]["image_url"]["url"] == url
 
 
 def test_errors_are_clear(sdk: openai.OpenAI, model: FakeOpenAIServer, served: VzeroServer) -> None:

@@ -14,14 +14,16 @@ import httpx
 
 from tests import conformance
 from tests.conftest import API_KEY
-from tests.engine.conftest import fake_model, model_server, settings  # noqa: F401 - fixtures
 from tests.fakes import FakeOpenAIServer, FakeReply, FakeToolCall, tool_results
 from vzero.app import create_app
 from vzero.config import Settings
 
 QUESTION = FakeToolCall(
     "ask_user_questions",
-    {"questions": [{"question": "Which colour should the button be?", "header": "Colour", "options": [{"label": "Blue"}, {"label": "Red", "description": "Bold"}]}]},
+    {"questions": [{
+        "question": "Which colour should the button be?", "header": "Colour",
+        "options": [{"label": "Blue"}, {"label": "Red", "description": "Bold"}],
+    }]},
     id="call_colour",
 )
 
@@ -81,7 +83,8 @@ async def test_questions_answered_through_v2_reach_the_model(client: httpx.Async
 
     fake_model.enqueue(FakeReply(text_from=from_result("call_colour", chosen_colour)))
     answer = {"questionId": "q1", "questionText": question["question"], "selectedLabels": ["Blue"]}
-    resolved = conformance.v2("messages.resolve", await client.post(f"/v2/chats/{chat_id}/messages/resolve", json={"task": {"type": "answered-questions", "answers": [answer]}}))
+    task = {"type": "answered-questions", "answers": [answer]}
+    resolved = conformance.v2("messages.resolve", await client.post(f"/v2/chats/{chat_id}/messages/resolve", json={"task": task}))
     assert resolved["finishReason"] == "stop"
     body = fake_model.requests[-1].body
     assert "Blue" in tool_results(body)["call_colour"]
@@ -111,7 +114,8 @@ async def test_questions_answered_through_v1_sync_and_content(client: httpx.Asyn
     wrong = await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": {"type": "plan-exit-response", "status": "approved", "content": "go"}})
     conformance.v1_error(wrong, 409, "conflict_error")
     fake_model.enqueue(FakeReply(text_from=from_result("call_colour", chosen_colour)))
-    task = {"type": "answered-questions", "answers": [{"questionId": "q1", "questionText": "Which colour?", "selectedLabels": ["Red"], "customText": "dark red"}]}
+    red = {"questionId": "q1", "questionText": "Which colour?", "selectedLabels": ["Red"], "customText": "dark red"}
+    task = {"type": "answered-questions", "answers": [red]}
     resolved = conformance.v1("chats.resolveTask", await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": task}))
     assert resolved["messages"][-2]["type"] == "answered-questions" and "dark red" in resolved["messages"][-2]["content"]
     assert resolved["messages"][-1]["finishReason"] == "stop"

@@ -151,7 +151,8 @@ async def test_a_tool_that_changes_things_waits_for_permission(client: httpx.Asy
     assert ran["output"] == "Created issue #17: Checkout is slow" and "suggestedPermissions" not in ran
 
     # Allowed once, strictly: the same call again runs without asking; another input asks again.
-    fake_model.enqueue(FakeReply(text="", tool_calls=(FakeToolCall("create_issue", {"title": "Checkout is slow"}, id="call_again"),)), FakeReply(text=page("again")))
+    same = FakeToolCall("create_issue", {"title": "Checkout is slow"}, id="call_again")
+    fake_model.enqueue(FakeReply(text="", tool_calls=(same,)), FakeReply(text=page("again")))
     again = conformance.v2("messages.send", await client.post(f"/v2/chats/{chat_id}/messages", json={"message": "again"}))
     assert again["finishReason"] == "stop"
     fake_model.enqueue(FakeReply(text="", tool_calls=(FakeToolCall("create_issue", {"title": "New"}, id="call_new"),)))
@@ -166,9 +167,10 @@ async def test_permission_through_v1_tasks_resolve(client: httpx.AsyncClient, fa
     node = next(n for n in chat["messages"][-1]["experimental_content"][0][1] if n[0] == "AssistantMessageContentPart")
     permissions = node[1]["part"]["suggestedPermissions"]
     fake_model.enqueue(FakeReply(text=page("filed")))
-    resolved = conformance.v1("chats.resolveTask", await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": {"type": "confirmed-permissions", "permissions": permissions}}))
+    task = {"type": "confirmed-permissions", "permissions": permissions}
+    resolved = conformance.v1("chats.resolveTask", await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": task}))
     assert resolved["messages"][-1]["finishReason"] == "stop"
-    assert "Created issue #17: v1" == tool_results(fake_model.requests[-1].body)["call_v1"]
+    assert tool_results(fake_model.requests[-1].body)["call_v1"] == "Created issue #17: v1"
 
 
 async def test_a_server_that_is_down_is_a_part_and_a_message_not_a_failure(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:

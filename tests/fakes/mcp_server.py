@@ -25,9 +25,9 @@ import json
 import socket
 import threading
 import time
-from urllib.parse import parse_qs, urlencode
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Self
+from urllib.parse import parse_qs, urlencode
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
@@ -74,8 +74,7 @@ def _bearer(app: ASGI, token: str) -> ASGI:
         if scope["type"] == "http":
             given = dict(scope["headers"]).get(b"authorization", b"").decode()
             if given != f"Bearer {token}":
-                await send({"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
-                await send({"type": "http.response.body", "body": b'{"error":"invalid_token"}'})
+                await _json(send, 401, {"error": "invalid_token"}, [(b"www-authenticate", b"Bearer")])
                 return
         await app(scope, receive, send)
 
@@ -121,7 +120,8 @@ class OAuthProvider:
             return await self._token(send, form)
         given = dict(scope["headers"]).get(b"authorization", b"").decode().removeprefix("Bearer ")
         if scope["type"] == "http" and given not in self.valid:
-            return await _json(send, 401, {"error": "invalid_token"}, [(b"www-authenticate", b'Bearer resource_metadata="/.well-known/oauth-protected-resource/mcp"')])
+            challenge = b'Bearer resource_metadata="/.well-known/oauth-protected-resource/mcp"'
+            return await _json(send, 401, {"error": "invalid_token"}, [(b"www-authenticate", challenge)])
         await app(scope, receive, send)
 
     async def _token(self, send: Any, form: dict[str, str]) -> None:

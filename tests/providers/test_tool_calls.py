@@ -49,7 +49,8 @@ def served(request: pytest.FixtureRequest, openai_server: FakeOpenAIServer, anth
 
 
 def request(*turns: ChatTurn, tools: tuple[ToolSpec, ...] = (WEATHER,), model: str = "claude-sonnet-4-5", thinking: bool = False) -> GenerationRequest:
-    return GenerationRequest(model=model, system="Be brief.", turns=turns or (ChatTurn("user", "Weather in Paris?"),), max_output_tokens=4000, tools=tools, thinking=thinking)
+    turns = turns or (ChatTurn("user", "Weather in Paris?"),)
+    return GenerationRequest(model=model, system="Be brief.", turns=turns, max_output_tokens=4000, tools=tools, thinking=thinking)
 
 
 async def events_of(call: ModelCall, req: GenerationRequest) -> list[StreamEvent]:
@@ -90,7 +91,7 @@ async def test_results_go_back_paired_with_their_calls(served: tuple[Any, ModelC
 
 
 async def test_a_result_without_its_call_is_refused_by_the_fake_as_by_the_api(served: tuple[Any, ModelCall]) -> None:
-    server, call = served
+    _, call = served
     turns = (ChatTurn("user", "Hi"), ChatTurn("assistant", "Checking.", tool_calls=(ToolCall("call_1", "weather", {}),)), ChatTurn("user", "next"))
     with pytest.raises(ProviderError, match="tool"):
         await events_of(call, request(*turns))

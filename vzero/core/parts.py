@@ -219,20 +219,20 @@ class Parts:
         if isinstance(event, ToolCallStarted):
             closing = self._close(event.at)
             self._calls[event.call_id] = len(self._parts)
-            part = {"type": "tool-call", "name": event.name, "input": event.input, "status": "ok", "startedAt": event.at}
-            return self._merge(closing, self._insert(part))
+            call = {"type": "tool-call", "name": event.name, "input": event.input, "status": "ok", "startedAt": event.at}
+            return self._merge(closing, self._insert(call))
         if isinstance(event, ToolCallEnded):
             index = self._calls.pop(event.call_id, None)
             return None if index is None else self._tool_result(index, event)
         if isinstance(event, ActionTaken):
             closing = self._close(event.at)
-            part = {"type": "agent-action", "name": event.name, "summary": event.summary}
+            action: dict[str, Any] = {"type": "agent-action", "name": event.name, "summary": event.summary}
             if event.data is not None:
-                part["data"] = event.data
-            part["startedAt"] = event.at
+                action["data"] = event.data
+            action["startedAt"] = event.at
             if not event.waiting:
-                part["finishedAt"] = event.at
-            return self._merge(closing, self._insert(part))
+                action["finishedAt"] = event.at
+            return self._merge(closing, self._insert(action))
         if isinstance(event, (ThinkingEnded, PartsClosed)):
             return self._close(event.at)
         raise TypeError(f"not a part event: {event!r}")

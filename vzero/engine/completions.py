@@ -20,7 +20,20 @@ from vzero.engine import attachments
 from vzero.engine.manager import GenerationManager
 from vzero.engine.usage import Tally, credits, rates_for
 from vzero.errors import InvalidInput, NotFound
-from vzero.providers import ChatTurn, Finish, GenerationRequest, ImageInput, StreamEvent, TextChunk, ThinkingChunk, ToolCall, ToolResult, ToolSpec, Usage, resolve_model
+from vzero.providers import (
+    ChatTurn,
+    Finish,
+    GenerationRequest,
+    ImageInput,
+    StreamEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    Usage,
+    resolve_model,
+)
 from vzero.providers.tools import read_arguments
 from vzero.store import ledger
 
@@ -107,7 +120,8 @@ async def request_of(manager: GenerationManager, body: Any) -> tuple[GenerationR
             turns.append(ChatTurn("user", "", tool_results=(ToolResult(message.tool_call_id, name, _text(message.content, n)),)))
     if not turns:
         raise InvalidInput("messages must hold at least one user message")
-    tools = tuple(ToolSpec(t.function.name, t.function.description or "", t.function.parameters or {"type": "object", "properties": {}}) for t in body.tools or ())
+    empty = {"type": "object", "properties": {}}
+    tools = tuple(ToolSpec(t.function.name, t.function.description or "", t.function.parameters or empty) for t in body.tools or ())
     choice = _tool_choice(body.tool_choice, tools)
     limit = runtime.settings.max_output_tokens
     asked = body.max_completion_tokens or body.max_tokens or limit
@@ -204,7 +218,9 @@ async def complete(manager: GenerationManager, principal: Principal, request: Ge
     return completion
 
 
-async def stream(manager: GenerationManager, principal: Principal, request: GenerationRequest, model_id: str, *, with_usage: bool) -> tuple[Completion, AsyncIterator[dict[str, Any]]]:
+async def stream(
+    manager: GenerationManager, principal: Principal, request: GenerationRequest, model_id: str, *, with_usage: bool
+) -> tuple[Completion, AsyncIterator[dict[str, Any]]]:
     """The answer as chunks; the first provider event is awaited here, so a call that fails at once fails before the
     response starts (with its status), not inside it."""
     completion = new_completion(model_id)

@@ -103,7 +103,7 @@ class Toolbox:
         opened = await asyncio.gather(*(connect(s) for s in plan.sources))
         tools = list(plan.tools)
         down = []
-        for source, result in zip(plan.sources, opened, strict=True):
+        for result in opened:
             if isinstance(result, str):
                 down.append(result)
             else:
@@ -161,7 +161,7 @@ class Toolbox:
             outcome = ToolOutput(f"The tool did not answer within {timeout:g} s (VZERO_TOOL_TIMEOUT) and was stopped.", is_error=True)
         except VzeroError as exc:
             outcome = ToolOutput(exc.message, is_error=True)
-        except Exception as exc:  # noqa: BLE001 - a tool's failure is the model's to hear of, never the reply's end
+        except Exception as exc:
             log.warning("tool %s failed", call.name, exc_info=True)
             outcome = ToolOutput(f"The tool failed: {type(exc).__name__}: {exc}", is_error=True)
         if isinstance(outcome, AskUser):

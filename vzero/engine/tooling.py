@@ -11,10 +11,8 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
-
-from typing import TYPE_CHECKING
 
 from vzero.core.access import Principal
 from vzero.core.files import FileSet
@@ -175,7 +173,8 @@ async def authorize_server(runtime: Runtime, principal: Principal, server_id: st
         server = await mcp_store.server_for(session, principal, server_id, write=True)
         auth, url = mcp_store.auth_config(box, server), server.url
     if auth.get("type") != "oauth":
-        raise InvalidInput(f"MCP server {server_id} uses {auth.get('type', 'none')} authentication; OAuth authorization applies only to servers with auth type oauth")
+        kind = auth.get("type", "none")
+        raise InvalidInput(f"MCP server {server_id} uses {kind} authentication; OAuth authorization applies only to servers with auth type oauth")
     assert_released("OAuth discovery")
     redirect = callback_url(runtime)
     config = await oauth.discover(SafeFetcher(runtime.settings), url, auth.get("config"), redirect)
@@ -197,7 +196,7 @@ async def complete_authorization(runtime: Runtime, state: str, code: str | None,
     pending = auth.get("pending")
     oauth.check_state(state, pending)
     assert pending is not None
-    back = pending["returnUrl"]
+    back = str(pending["returnUrl"])
     remaining = {k: v for k, v in auth.items() if k != "pending"}
     outcome: dict[str, str] = {"mcpServerId": server_id}
     if error or not code:

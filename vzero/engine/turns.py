@@ -79,7 +79,10 @@ async def resolve(
     if task_type == "confirmed-steps" and task.get("addedEnvVars"):
         missing = [name for name in task["addedEnvVars"] if name not in env_names]
         if missing:
-            where = f"project {project_id} (POST /v1/projects/{project_id}/env-vars)" if project_id else "a project: this chat has none (assign one with POST /v1/projects/{projectId}/assign)"
+            where = (
+                f"project {project_id} (POST /v1/projects/{project_id}/env-vars)" if project_id
+                else "a project: this chat has none (assign one with POST /v1/projects/{projectId}/assign)"
+            )
             raise InvalidInput(f"addedEnvVars names variables that are not set: {', '.join(missing)}; add them to {where} first")
     ask = Ask(
         message=answer_text(task), author_id=principal.user_id, model_id=model_id, thinking=thinking, image_generations=image_generations,

@@ -56,7 +56,7 @@ class RegistryItem(BaseModel):
     dependencies: list[str] = Field(default_factory=list)
     devDependencies: list[str] = Field(default_factory=list)  # noqa: N815 - the registry's own spelling
     registryDependencies: list[str] = Field(default_factory=list)  # noqa: N815
-    cssVars: dict[str, dict[str, str]] = Field(default_factory=dict)  # noqa: N815 - theme / light / dark
+    cssVars: dict[str, dict[str, str]] = Field(default_factory=dict)  # theme / light / dark
 
 
 @dataclass(frozen=True, slots=True)

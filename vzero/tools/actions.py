@@ -65,14 +65,18 @@ class AskUserQuestions(Tool):
             "Ask the user one or more multiple-choice questions when a choice only they can make blocks the work "
             "(the user may also answer in their own words). The reply ends here; their answers come back as this "
             "call's result. Do not ask what you can decide yourself.",
-            {"type": "object", "properties": {"questions": {"type": "array", "items": question, "minItems": 1, "maxItems": MAX_QUESTIONS}}, "required": ["questions"]},
+            {
+                "type": "object",
+                "properties": {"questions": {"type": "array", "items": question, "minItems": 1, "maxItems": MAX_QUESTIONS}},
+                "required": ["questions"],
+            },
         ))
 
     async def run(self, arguments: dict[str, Any], workspace: Workspace) -> ToolOutput | AskUser:
         raw = arguments.get("questions")
         if not isinstance(raw, list) or not raw:
             raise InvalidInput("questions must be a non-empty list")
-        questions = []
+        questions: list[dict[str, Any]] = []
         for n, item in enumerate(raw[:MAX_QUESTIONS], 1):
             if not isinstance(item, dict):
                 raise InvalidInput(f"questions[{n - 1}] must be an object")
@@ -87,12 +91,13 @@ class AskUserQuestions(Tool):
                 if isinstance(choice.get("description"), str) and choice["description"].strip():
                     entry["description"] = choice["description"].strip()[:500]
                 shown.append(entry)
-            header = item.get("header") if isinstance(item.get("header"), str) and item["header"].strip() else text[:40]
+            header = item.get("header")
+            header = header if isinstance(header, str) and header.strip() else text[:40]
             questions.append({
                 "id": f"q{n}", "question": text, "header": header.strip()[:60], "multiSelect": item.get("multiSelect") is True,
                 "options": shown,
             })
-        summary = questions[0]["question"] if len(questions) == 1 else f"{len(questions)} questions for you"
+        summary = str(questions[0]["question"]) if len(questions) == 1 else f"{len(questions)} questions for you"
         return AskUser("answered-questions", summary, {"questions": questions})
 
 

@@ -61,11 +61,11 @@ class ImageEndpoint:
         import openai
 
         try:
-            result = await self._client.images.generate(model=self.model, prompt=prompt, n=1, size=size or self.size)  # type: ignore[arg-type]
+            result = await self._client.images.generate(model=self.model, prompt=prompt, n=1, size=size or self.size)
         except openai.APIStatusError as exc:
-            raise ProviderError(f"The image endpoint at {self.base_url} (model '{self.model}') refused ({exc.status_code}): {self._redact(exc.message)}") from None
+            raise ProviderError(f"{self._where} refused ({exc.status_code}): {self._redact(exc.message)}") from None
         except openai.APIError as exc:
-            raise ProviderError(f"The image endpoint at {self.base_url} (model '{self.model}') failed: {self._redact(str(exc))}") from None
+            raise ProviderError(f"{self._where} failed: {self._redact(str(exc))}") from None
         if not result.data:
             raise ProviderError(f"The image endpoint at {self.base_url} returned no image")
         item = result.data[0]
@@ -87,6 +87,10 @@ class ImageEndpoint:
         if kind is None:
             raise ProviderError("The image endpoint sent something that is not a PNG, JPEG, GIF or WebP image")
         return data, kind
+
+    @property
+    def _where(self) -> str:
+        return f"The image endpoint at {self.base_url} (model '{self.model}')"
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text

@@ -137,7 +137,7 @@ class McpTool(Tool):
     async def run(self, arguments: dict[str, Any], workspace: Workspace) -> ToolOutput:
         try:
             result = await self.client.call_tool(self.tool_name, arguments, read_timeout_seconds=self.limits.call_timeout)
-        except Exception as exc:  # noqa: BLE001 - an MCP error, a timeout, a dropped connection
+        except Exception as exc:
             if isinstance(exc, VzeroError):
                 raise
             raise McpCallFailed(f"{self.source.label} failed the call: {_reason(exc)}") from exc
@@ -193,7 +193,7 @@ async def _close(stack: AsyncExitStack) -> None:
     try:
         async with asyncio.timeout(5):
             await stack.aclose()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("closing an MCP session failed", exc_info=True)
 
 

@@ -203,12 +203,14 @@ async def _post(
     """POST to an OAuth endpoint through the vetted client; its JSON answer, size-limited."""
     body = bytearray()
     try:
-        async with vetted_client(fetcher, action=_ACTION, timeout=fetcher.settings.fetch_timeout) as client:
-            async with client.stream("POST", url, data=form, json=json_body, headers={"Accept": "application/json"}) as response:
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_TOKEN_RESPONSE:
-                        raise SourceError(f"The OAuth endpoint {display_url(url)} sent more than {MAX_TOKEN_RESPONSE} bytes")
+        async with (
+            vetted_client(fetcher, action=_ACTION, timeout=fetcher.settings.fetch_timeout) as client,
+            client.stream("POST", url, data=form, json=json_body, headers={"Accept": "application/json"}) as response,
+        ):
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_TOKEN_RESPONSE:
+                    raise SourceError(f"The OAuth endpoint {display_url(url)} sent more than {MAX_TOKEN_RESPONSE} bytes")
     except httpx2.HTTPError as exc:
         raise SourceError(f"The OAuth endpoint {display_url(url)} could not be reached: {exc or type(exc).__name__}") from None
     try:

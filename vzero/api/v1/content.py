@@ -123,7 +123,7 @@ class V1Content:
     gets its `experimental_content` (`columns`) whoever listens, and a listener can join at any point.
     """
 
-    __slots__ = ("builder", "frames", "_thinking", "_calls")
+    __slots__ = ("_calls", "_thinking", "builder", "frames")
 
     def __init__(self) -> None:
         self.builder = ContentBuilder()
