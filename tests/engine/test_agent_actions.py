@@ -222,3 +222,48 @@ async def test_rounds_budget_ends_the_reply_with_length(settings: Settings, fake
         assert reply["finishReason"] == "length"
         assert "VZERO_AGENT_MAX_ROUNDS" in reply["content"]
         assert len(fake_model.requests) == 2
+
+
+async def test_thinking_sends_reasoning_effort_streams_reasoning_and_follow_ups_keep_the_configuration(
+    settings: Settings, fake_model: FakeOpenAIServer
+) -> None:
+    async with app_client(settings, model_map={"v0-max": "fake-max"}) as client:
+        fake_model.enqueue(FakeReply(text=page("first"), reasoning="Compare two layouts first."))
+        body = {"message": "Build", "modelConfiguration": {"modelId": "v0-max", "thinking": True}}
+        chat = conformance.v1("chats.create", await client.post("/v1/chats", json=body))
+        sent = fake_model.requests[-1].body
+        assert sent["model"] == "fake-max" and sent["reasoning_effort"] == "medium"
+        parts = (await messages_v2(client, chat["id"]))[-1]["parts"]
+        assert parts[0]["type"] == "thinking" and parts[0]["text"] == "Compare two layouts first."
+        # A follow-up without modelConfiguration keeps the chat's model and thinking.
+        fake_model.enqueue(FakeReply(text=page("second")))
+        await client.post(f"/v1/chats/{chat['id']}/messages", json={"message": "again"})
+        assert fake_model.requests[-1].body["model"] == "fake-max" and fake_model.requests[-1].body["reasoning_effort"] == "medium"
+        # One that sets thinking off changes the chat's configuration from then on.
+        fake_model.enqueue(FakeReply(text=page("third")), FakeReply(text=page("fourth")))
+        await client.post(f"/v1/chats/{chat['id']}/messages", json={"message": "quick", "modelConfiguration": {"thinking": False}})
+        await client.post(f"/v1/chats/{chat['id']}/messages", json={"message": "and again"})
+        assert "reasoning_effort" not in fake_model.requests[-1].body and fake_model.requests[-1].body["model"] == "fake-max"
+        shown = conformance.v1("chats.getById", await client.get(f"/v1/chats/{chat['id']}"))
+        assert shown["modelConfiguration"] == {"modelId": "v0-max", "thinking": False, "imageGenerations": False}
+
+
+async def test_v1_stream_deltas_rebuild_the_stored_content_with_tool_calls(client: httpx.AsyncClient, fake_model: FakeOpenAIServer) -> None:
+    from tests import deltas
+
+    calls = (FakeToolCall("no_such_tool", {"x": 1}, id="call_x"), QUESTION)
+    fake_model.enqueue(FakeReply(text="Checking.", tool_calls=calls[:1]), FakeReply(text="Now a question.", tool_calls=calls[1:]))
+    async with client.stream("POST", "/v1/chats", json={"message": "Build", "responseMode": "experimental_stream"}) as response:
+        lines = [line async for line in response.aiter_lines() if line.startswith("data: ")]
+    assert lines[-1] == "data: [DONE]"
+    chat_id = json.loads(lines[0][6:])["id"]
+    content: list[Any] = []
+    for line in lines[1:-1]:
+        event = json.loads(line[6:])
+        if "delta" in event:
+            content = deltas.apply(content, event["delta"])
+    stored = conformance.v1("chats.getById", await client.get(f"/v1/chats/{chat_id}"))["messages"][-1]
+    assert content == stored["experimental_content"]
+    shown = [n[1]["part"] for n in content[0][1] if n[0] == "AssistantMessageContentPart"]
+    assert shown[0]["type"] == "tool-call" and shown[0]["status"] == "error" and "no tool named" in shown[0]["output"]
+    assert shown[1]["type"] == "agent-action" and shown[1]["name"] == "ask_user_questions"

@@ -309,3 +309,40 @@ async def test_at_most_ten_servers_per_user(client: httpx.AsyncClient) -> None:
     refused = await client.post("/v2/mcp-servers", json={"name": "eleventh", "url": "https://mcp11.example/mcp"})
     assert refused.status_code == 422 and "VZERO_MCP_MAX_SERVERS" in refused.json()["message"]
     conformance.v1_error(await client.post("/v1/mcp-servers", json={"name": "eleventh", "url": "https://mcp11.example/mcp"}), 422)
+
+
+async def test_tool_use_through_the_anthropic_provider(settings: Settings, mcp_open: McpTestServer) -> None:
+    from tests.fakes.anthropic_server import FakeAnthropicServer
+
+    with FakeAnthropicServer() as claude:
+        async with app_client(settings, provider="anthropic", anthropic_api_key="sk-ant", anthropic_base_url=claude.base_url, model="claude-sonnet-4-5") as client:
+            await add_server(client, mcp_open.url)
+            claude.enqueue(FakeReply(text="Looking it up.", tool_calls=(FakeToolCall("lookup_price", {"item": "pear"}, id="toolu_1"),)))
+            claude.enqueue(FakeReply(text_from=lambda body: price_page(body, "toolu_1")))
+            created = conformance.v2("chats.create", await client.post("/v2/chats", json={"message": "pear price"}))
+            sent = claude.requests[-1].body
+            assert tool_results(sent)["toolu_1"] == "The price of pear is 0.90 EUR"
+            assert sent["messages"][-2]["content"][-1] == {"type": "tool_use", "id": "toolu_1", "name": "lookup_price", "input": {"item": "pear"}}
+            files = conformance.v2("chats.getFiles", await client.get(f"/v2/chats/{created['chat']['id']}/files"))
+            assert "bg-0.90-EUR" in files["files"][0]["content"]
+            # A follow-up replays the call and its result as tool_use / tool_result blocks the API accepts.
+            claude.enqueue(FakeReply(text=page("next")))
+            again = conformance.v2("messages.send", await client.post(f"/v2/chats/{created['chat']['id']}/messages", json={"message": "next"}))
+            assert again["finishReason"] == "stop"
+
+
+async def test_a_name_that_resolves_to_a_private_address_is_refused_when_connecting() -> None:
+    """The URL was vetted when it was stored; the address is checked again at every connection (DNS can change)."""
+    from contextlib import AsyncExitStack
+
+    from vzero.sources.fetch import SafeFetcher
+    from vzero.tools.base import ToolSourceDown
+    from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return ["10.0.0.7"]
+
+    source = McpSource(McpServerConfig("s", "shop", "https://mcp.example/mcp"), SafeFetcher(Settings(), resolver=rebinding), McpLimits(2, 2))
+    async with AsyncExitStack() as stack:
+        with pytest.raises(ToolSourceDown, match="a private address"):
+            await source.open(stack)
