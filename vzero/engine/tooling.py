@@ -102,11 +102,17 @@ class UnavailableSource:
 
 async def mcp_sources(runtime: Runtime, principal: Principal, ids: Sequence[str] | None) -> tuple[ToolSource, ...]:
     """The sources of the caller's MCP servers for a reply: `ids` exactly, or its enabled ones."""
+    presence = mcp_store.presence
+    if ids is None and presence.known_empty(principal):
+        return ()  # most callers have no server: no query for them at every start
+    version = presence.version
     box = runtime.secret_box
     async with runtime.db.session() as session:
         servers = await mcp_store.servers_for_reply(session, principal, list(ids) if ids is not None else None)
         stored = [(s.id, s.name, s.url, mcp_store.auth_config(box, s)) for s in servers[: runtime.settings.mcp_max_servers]]
     if not stored:
+        if ids is None:
+            presence.empty(principal, version)
         return ()
     settings = runtime.settings
     fetcher = SafeFetcher(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -16,6 +17,32 @@ from vzero.store.tables import McpServer, User
 
 AUTH_TYPES = ("none", "bearer", "custom-headers", "oauth")
 SCOPES = ("user", "team")
+_PRESENCE_SECONDS = 5.0  # how long "this caller has no enabled server" is believed (other processes may add one)
+
+
+class Presence:
+    """Which callers have no enabled MCP server, remembered for a few seconds so that most replies start without a
+    query for them; any change made through this process forgets it at once."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._none: dict[tuple[str, str | None], tuple[int, float]] = {}
+
+    def changed(self) -> None:
+        self.version += 1
+        self._none.clear()
+
+    def known_empty(self, principal: Principal) -> bool:
+        seen = self._none.get((principal.user_id, principal.team_id))
+        return seen is not None and seen[0] == self.version and time.monotonic() - seen[1] < _PRESENCE_SECONDS
+
+    def empty(self, principal: Principal, version: int) -> None:
+        if len(self._none) > 10_000:
+            self._none.clear()
+        self._none[(principal.user_id, principal.team_id)] = (version, time.monotonic())
+
+
+presence = Presence()
 
 
 def seal_auth(box: SecretBox, auth: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +98,7 @@ async def create_server(
     )
     session.add(server)
     await session.flush()
+    presence.changed()
     return server
 
 
@@ -109,11 +137,13 @@ async def update_server(session: AsyncSession, box: SecretBox, principal: Princi
         server.scope = changes["scope"]
     server.updated_at = utcnow()
     await session.flush()
+    presence.changed()
     return server
 
 
 async def delete_server(session: AsyncSession, server: McpServer) -> None:
     await session.execute(delete(McpServer).where(McpServer.id == server.id))
+    presence.changed()
 
 
 async def count_owned(session: AsyncSession, user_id: str) -> int:

@@ -32,6 +32,48 @@ ACTION_OF_TASK = {
 }
 TASK_OF_ACTION = {action: task for task, action in ACTION_OF_TASK.items()}
 
+_OPTION = {"type": "object", "properties": {"label": {"type": "string"}, "description": {"type": "string"}}, "required": ["label"]}
+_QUESTION = {
+    "type": "object",
+    "properties": {
+        "question": {"type": "string", "description": "The full question"},
+        "header": {"type": "string", "description": "A short label (a few words)"},
+        "multiSelect": {"type": "boolean", "description": "Whether several options may be chosen"},
+        "options": {"type": "array", "items": _OPTION, "minItems": 2, "maxItems": MAX_OPTIONS},
+    },
+    "required": ["question", "options"],
+}
+_ASK_SPEC = ToolSpec(
+    ASK_USER_QUESTIONS,
+    "Ask the user one or more multiple-choice questions when a choice only they can make blocks the work "
+    "(the user may also answer in their own words). The reply ends here; their answers come back as this "
+    "call's result. Do not ask what you can decide yourself.",
+    {
+        "type": "object",
+        "properties": {"questions": {"type": "array", "items": _QUESTION, "minItems": 1, "maxItems": MAX_QUESTIONS}},
+        "required": ["questions"],
+    },
+)
+_PLAN_SPEC = ToolSpec(
+    EXIT_PLAN_MODE,
+    "Present an implementation plan (Markdown) for the user to approve before you write any file; use it for "
+    "large or ambiguous requests. The reply ends here; the user approves, rejects or asks for changes, and "
+    "their answer comes back as this call's result.",
+    {
+        "type": "object",
+        "properties": {"plan": {"type": "string", "description": "The plan, as Markdown"}, "summary": {"type": "string"}},
+        "required": ["plan"],
+    },
+)
+_VARIABLE = {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}}, "required": ["name"]}
+_INTEGRATION_SPEC = ToolSpec(
+    GET_OR_REQUEST_INTEGRATION,
+    "Get environment variables the app needs (API keys, database URLs): if the project has them the call "
+    "says so at once; otherwise the reply ends asking the user to add them, and continues once they have. "
+    "Never ask for secret values in chat or write them into files: read them from process.env.",
+    {"type": "object", "properties": {"envVars": {"type": "array", "items": _VARIABLE, "minItems": 1}}, "required": ["envVars"]},
+)
+
 
 def _text(value: Any, field: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -45,32 +87,7 @@ class AskUserQuestions(Tool):
     presentation: ClassVar[Presentation] = "agent-action"
 
     def __init__(self) -> None:
-        option = {
-            "type": "object",
-            "properties": {"label": {"type": "string"}, "description": {"type": "string"}},
-            "required": ["label"],
-        }
-        question = {
-            "type": "object",
-            "properties": {
-                "question": {"type": "string", "description": "The full question"},
-                "header": {"type": "string", "description": "A short label (a few words)"},
-                "multiSelect": {"type": "boolean", "description": "Whether several options may be chosen"},
-                "options": {"type": "array", "items": option, "minItems": 2, "maxItems": MAX_OPTIONS},
-            },
-            "required": ["question", "options"],
-        }
-        super().__init__(ToolSpec(
-            ASK_USER_QUESTIONS,
-            "Ask the user one or more multiple-choice questions when a choice only they can make blocks the work "
-            "(the user may also answer in their own words). The reply ends here; their answers come back as this "
-            "call's result. Do not ask what you can decide yourself.",
-            {
-                "type": "object",
-                "properties": {"questions": {"type": "array", "items": question, "minItems": 1, "maxItems": MAX_QUESTIONS}},
-                "required": ["questions"],
-            },
-        ))
+        super().__init__(_ASK_SPEC)
 
     async def run(self, arguments: dict[str, Any], workspace: Workspace) -> ToolOutput | AskUser:
         raw = arguments.get("questions")
@@ -107,17 +124,7 @@ class ExitPlanMode(Tool):
     presentation: ClassVar[Presentation] = "agent-action"
 
     def __init__(self) -> None:
-        super().__init__(ToolSpec(
-            EXIT_PLAN_MODE,
-            "Present an implementation plan (Markdown) for the user to approve before you write any file; use it for "
-            "large or ambiguous requests. The reply ends here; the user approves, rejects or asks for changes, and "
-            "their answer comes back as this call's result.",
-            {
-                "type": "object",
-                "properties": {"plan": {"type": "string", "description": "The plan, as Markdown"}, "summary": {"type": "string"}},
-                "required": ["plan"],
-            },
-        ))
+        super().__init__(_PLAN_SPEC)
 
     async def run(self, arguments: dict[str, Any], workspace: Workspace) -> ToolOutput | AskUser:
         data: dict[str, Any] = {"plan": _text(arguments.get("plan"), "plan", 50_000), "path": "."}
@@ -135,14 +142,7 @@ class GetOrRequestIntegration(Tool):
     def __init__(self, available: Callable[[], Awaitable[frozenset[str]]], project_id: str | None) -> None:
         self.available = available  # the names of the chat's project's environment variables, read when called
         self.project_id = project_id
-        variable = {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}}, "required": ["name"]}
-        super().__init__(ToolSpec(
-            GET_OR_REQUEST_INTEGRATION,
-            "Get environment variables the app needs (API keys, database URLs): if the project has them the call "
-            "says so at once; otherwise the reply ends asking the user to add them, and continues once they have. "
-            "Never ask for secret values in chat or write them into files: read them from process.env.",
-            {"type": "object", "properties": {"envVars": {"type": "array", "items": variable, "minItems": 1}}, "required": ["envVars"]},
-        ))
+        super().__init__(_INTEGRATION_SPEC)
 
     async def run(self, arguments: dict[str, Any], workspace: Workspace) -> ToolOutput | AskUser:
         raw = arguments.get("envVars")
