@@ -119,3 +119,15 @@ async def test_image_generations_without_an_image_provider_is_refused(settings: 
         assert refused.status_code == 422 and "VZERO_IMAGE_PROVIDER" in refused.json()["message"]
         v1 = await client.post("/v1/chats", json={"message": "x", "modelConfiguration": {"imageGenerations": True}})
         conformance.v1_error(v1, 422)
+
+
+async def test_the_preview_serves_the_generated_image(settings: Settings, fake_model: FakeOpenAIServer) -> None:
+    from tests.preview.preview_apps import require_runtime
+
+    async with app_client(settings, preview_runtime_dir=require_runtime(), screenshots=False) as client:
+        fake_model.enqueue(FakeReply(text="", tool_calls=(hero(),)), FakeReply(text=PAGE))
+        body = {"message": "A hero image", "modelConfiguration": {"imageGenerations": True}}
+        chat = conformance.v1("chats.create", await client.post("/v1/chats", json=body))
+        demo = chat["latestVersion"]["demoUrl"].removeprefix("http://testserver")
+        served = await client.get(demo + "images/hero.png", headers={"Authorization": ""})
+        assert served.status_code == 200 and served.content == png() and served.headers["content-type"] == "image/png"
