@@ -222,6 +222,11 @@ async def test_rounds_budget_ends_the_reply_with_length(settings: Settings, fake
         assert reply["finishReason"] == "length"
         assert "VZERO_AGENT_MAX_ROUNDS" in reply["content"]
         assert len(fake_model.requests) == 2
+        # The calls that never ran say why, in the next reply's history.
+        fake_model.enqueue(FakeReply(text=page("after")))
+        await client.post(f"/v2/chats/{created['chat']['id']}/messages", json={"message": "go on"})
+        results = tool_results(fake_model.requests[-1].body)
+        assert any("VZERO_AGENT_MAX_ROUNDS" in text for text in results.values())
 
 
 async def test_thinking_sends_reasoning_effort_streams_reasoning_and_follow_ups_keep_the_configuration(

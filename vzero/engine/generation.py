@@ -50,7 +50,7 @@ from vzero.core.parts import (
 from vzero.engine.calls import ModelCall
 from vzero.engine.events import Ended, Event, UsageChanged, View
 from vzero.engine.prompt import full_file_request
-from vzero.engine.toolbox import Blocked, Resume, Toolbox, ToolPlan
+from vzero.engine.toolbox import Blocked, Budget, Resume, Toolbox, ToolPlan
 from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
 from vzero.providers import ChatTurn, Finish, GenerationRequest, StreamEvent, TextChunk, ThinkingChunk, ToolCall, ToolResult, Usage
@@ -265,9 +265,9 @@ class Generation:
                 return
             entry["calls"] = [_call_record(c) for c in calls]
             if number == budget.rounds:
-                return self._stop_for_budget(f"The reply stopped after {budget.rounds} rounds of tool calls (VZERO_AGENT_MAX_ROUNDS)")
+                return self._stop_for_budget(f"The reply stopped after {budget.rounds} rounds of tool calls (VZERO_AGENT_MAX_ROUNDS)", entry)
             if over := self._over_budget(deadline, budget):
-                return self._stop_for_budget(over)
+                return self._stop_for_budget(over, entry)
             results: list[ToolResult] = []
             entry["results"] = []
             for call in calls:
@@ -294,7 +294,7 @@ class Generation:
         self.rounds.append({"resumed": [_result_record(r) for r in results]})
         return ChatTurn("user", "", tool_results=tuple(results))
 
-    def _over_budget(self, deadline: float, budget: Any) -> str | None:
+    def _over_budget(self, deadline: float, budget: Budget) -> str | None:
         if time.monotonic() >= deadline:
             return f"The reply stopped: its tool calls used the time budget of {budget.seconds:g} s (VZERO_AGENT_BUDGET_SECONDS)"
         used = self.tally.input + self.tally.output + self.tally.cache_read
@@ -302,9 +302,12 @@ class Generation:
             return f"The reply stopped: its model calls used {used} tokens, the budget is {budget.tokens} (VZERO_AGENT_MAX_TOKENS)"
         return None
 
-    def _stop_for_budget(self, note: str) -> None:
+    def _stop_for_budget(self, note: str, entry: dict[str, Any] | None = None) -> None:
+        """The reply ends as it stands; calls of the last round that will not run get that as their result."""
         self.finish_reason = "length"
         self.applier.notes.append(note)
+        if entry is not None:
+            entry["results"] = [{"id": c["id"], "name": c["name"], "output": f"Not run: {note}", "error": True} for c in entry["calls"]]
 
     # --- what tools may do to the reply (engine.toolbox Workspace) ----------------------
 

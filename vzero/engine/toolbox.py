@@ -25,6 +25,7 @@ log = logging.getLogger("vzero.engine")
 
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 PERMISSION = "ALLOW_DYNAMIC_TOOL_STRICT"
+MAX_TOOLS = 128  # what the providers take in one request
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +86,13 @@ class Toolbox:
 
     def __init__(self, plan: ToolPlan, tools: Sequence[Tool], unavailable: Sequence[str] = ()) -> None:
         self.plan = plan
-        self.unavailable = list(unavailable)  # sources that could not be opened, with why
+        self.unavailable = list(unavailable)  # sources that could not be opened (and tools left out), with why
         self._tools: dict[str, Tool] = {}
-        for tool in tools:
+        for tool in tools[:MAX_TOOLS]:
             self._tools[self._unique(tool.name)] = tool
+        if len(tools) > MAX_TOOLS:
+            left = ", ".join(t.name for t in tools[MAX_TOOLS:][:20])
+            self.unavailable.append(f"{len(tools) - MAX_TOOLS} tools were left out, {MAX_TOOLS} being the most a reply may offer ({left})")
 
     @classmethod
     async def open(cls, plan: ToolPlan, stack: AsyncExitStack) -> Toolbox:

@@ -27,6 +27,7 @@ log = logging.getLogger("vzero.mcp")
 
 MAX_TOOLS = 128  # per server
 MAX_PAGES = 10
+MAX_SCHEMA_BYTES = 16 * 1024  # a tool's input schema, as the model is sent it
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # one SSE event from a server
 _ACTION = "connect to the MCP server at"
 
@@ -121,7 +122,8 @@ class McpTool(Tool):
 
     def __init__(self, source: McpSource, client: Any, tool: Any, limits: McpLimits) -> None:
         schema = tool.input_schema if isinstance(tool.input_schema, dict) else {"type": "object", "properties": {}}
-        description = (tool.description or tool.title or tool.name)[:2000]
+        if len(jsontext.dumps(schema)) > MAX_SCHEMA_BYTES:
+            schema = {"type": "object"}  # a server's schema is untrusted: one this large would crowd the prompt out        description = (tool.description or tool.title or tool.name)[:2000]
         super().__init__(ToolSpec(tool.name, f"{description} (from the MCP server {source.config.name})", schema))
         self.source = source
         self.client = client
