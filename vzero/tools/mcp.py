@@ -123,7 +123,8 @@ class McpTool(Tool):
     def __init__(self, source: McpSource, client: Any, tool: Any, limits: McpLimits) -> None:
         schema = tool.input_schema if isinstance(tool.input_schema, dict) else {"type": "object", "properties": {}}
         if len(jsontext.dumps(schema)) > MAX_SCHEMA_BYTES:
-            schema = {"type": "object"}  # a server's schema is untrusted: one this large would crowd the prompt out        description = (tool.description or tool.title or tool.name)[:2000]
+            schema = {"type": "object"}  # a server's schema is untrusted: one this large would crowd the prompt out
+        description = (tool.description or tool.title or tool.name)[:2000]
         super().__init__(ToolSpec(tool.name, f"{description} (from the MCP server {source.config.name})", schema))
         self.source = source
         self.client = client
