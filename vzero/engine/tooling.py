@@ -1,4 +1,5 @@
-"""What a request's reply may use besides the model, prepared before it starts: MCP servers, skills, images.
+"""What a request's reply may use besides the model, prepared before it starts: MCP servers and skills (the image
+tool comes from the chat's configuration, in the manager); and the OAuth authorization of MCP servers.
 
 `prepare` reads what it needs in short sessions of its own and waits (OAuth refreshes, skill downloads) with no
 connection held. What it cannot use is a clear 4xx (an unknown MCP server id, an unknown or unreachable skill);
@@ -29,19 +30,18 @@ from vzero.tools.base import Tool, ToolSource, ToolSourceDown
 from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
 from vzero.tools.skills import LoadSkill, Skill, project_skill, skills_prompt
 
+if TYPE_CHECKING:
+    from vzero.engine.manager import Ask
+    from vzero.store.tables import Chat
+
 
 @dataclass(frozen=True)
 class Tooling:
-    """The tools of one reply that come from the request: its MCP servers, skills and image generation."""
+    """The tools of one reply that come from the request: its MCP servers and skills."""
 
     sources: tuple[ToolSource, ...] = ()
     tools: tuple[Tool, ...] = ()
     instructions: str = ""  # for the system prompt: the skills it may load, ...
-
-
-if TYPE_CHECKING:
-    from vzero.engine.manager import Ask
-    from vzero.store.tables import Chat
 
 
 async def prepare(runtime: Runtime, principal: Principal, ask: Ask, chat: Chat | None) -> Tooling:
