@@ -7,6 +7,7 @@ the check and the connect), with the host name kept for the Host header and TLS.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,13 +16,33 @@ import httpx2
 from vzero.sources.fetch import SafeFetcher, is_ip_literal, tls_context
 
 
-class VettedTransport(httpx2.AsyncBaseTransport):
-    """Sends each request to a vetted address of its host."""
+class _Capped(httpx2.AsyncByteStream):
+    """A response body that fails once it grows past a limit (an untrusted server may send without end)."""
 
-    def __init__(self, fetcher: SafeFetcher, action: str, refusals: list[int] | None = None) -> None:
+    def __init__(self, inner: httpx2.AsyncByteStream, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self.inner:
+            received += len(chunk)
+            if received > self.limit:
+                raise httpx2.ReadError(f"the answer is larger than {self.limit} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class VettedTransport(httpx2.AsyncBaseTransport):
+    """Sends each request to a vetted address of its host; each answer's body is cut off past `max_bytes`."""
+
+    def __init__(self, fetcher: SafeFetcher, action: str, refusals: list[int] | None = None, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.fetcher = fetcher
         self.action = action
         self.refusals = refusals  # where the status of each 4xx/5xx answer is noted (SDKs often hide it)
+        self.max_bytes = max_bytes
         self._inner = httpx2.AsyncHTTPTransport(verify=tls_context(), trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -33,6 +54,7 @@ class VettedTransport(httpx2.AsyncBaseTransport):
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400 and self.refusals is not None:
             self.refusals.append(response.status_code)
+        response.stream = _Capped(response.stream, self.max_bytes)  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:
