@@ -132,6 +132,8 @@ async def test_v2_resolve_stream_and_async(client: httpx.AsyncClient, fake_model
     async with client.stream("POST", f"/v2/chats/{chat_id}/messages/resolve/stream", json={"task": task}) as response:
         assert response.status_code == 200
         events = [json.loads(line[6:]) async for line in response.aiter_lines() if line.startswith("data: ")]
+    validator = conformance._validator("v2", "messages.resolveStream", "200", "text/event-stream")
+    assert not [e.message for event in events for e in validator.iter_errors(event)]
     assert events[0]["object"] == "message" and events[-1]["object"] == "message"
     assert events[-1]["finishReason"] == "tool-calls"  # it asked again
     fake_model.enqueue(FakeReply(text_from=from_result("call_colour", chosen_colour)))
