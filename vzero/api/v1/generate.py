@@ -17,9 +17,9 @@ from vzero.api.params import ask_of
 from vzero.api.sse import SSE_RESPONSE
 from vzero.api.v1 import schemas
 from vzero.api.v1.schemas import ModelConfiguration
-from vzero.api.v2.schemas import Task
 from vzero.api.v1.stream import V1Stream
 from vzero.api.v1.views import V1Views, V1ViewsDep
+from vzero.api.v2.schemas import Task
 from vzero.core import metadata as chat_metadata
 from vzero.core.access import Principal
 from vzero.engine import turns
