@@ -315,7 +315,8 @@ async def test_tool_use_through_the_anthropic_provider(settings: Settings, mcp_o
     from tests.fakes.anthropic_server import FakeAnthropicServer
 
     with FakeAnthropicServer() as claude:
-        async with app_client(settings, provider="anthropic", anthropic_api_key="sk-ant", anthropic_base_url=claude.base_url, model="claude-sonnet-4-5") as client:
+        anthropic = {"provider": "anthropic", "anthropic_api_key": "sk-ant", "anthropic_base_url": claude.base_url, "model": "claude-sonnet-4-5"}
+        async with app_client(settings, **anthropic) as client:
             await add_server(client, mcp_open.url)
             claude.enqueue(FakeReply(text="Looking it up.", tool_calls=(FakeToolCall("lookup_price", {"item": "pear"}, id="toolu_1"),)))
             claude.enqueue(FakeReply(text_from=lambda body: price_page(body, "toolu_1")))
