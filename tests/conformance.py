@@ -19,7 +19,9 @@ SPECS = {"v1": "v0-platform-api-v1.openapi.json", "v2": "v0-api-v2.openapi.json"
 
 
 def reference_dir() -> Path:
-    for candidate in ((Path(_OVERRIDE),) if _OVERRIDE else ()) + (REFERENCE, Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"):
+    # VZERO_REFERENCE_DIR, then beside the checkout or beside any folder above it (a git worktree lives deeper).
+    overrides = (Path(_OVERRIDE),) if _OVERRIDE else ()
+    for candidate in overrides + tuple(folder / "shared" / "reference" for folder in Path(__file__).resolve().parents[1:]):
         if candidate.exists():
             return candidate
     raise RuntimeError(f"The official specs are expected in {REFERENCE}")

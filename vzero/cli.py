@@ -1,9 +1,10 @@
-"""The `vzero` command: serve the API, manage keys, chat from the terminal."""
+"""The `vzero` command: serve the API, manage keys and memory skills, chat from the terminal."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -12,6 +13,8 @@ from vzero.config import Settings
 app = typer.Typer(help="vzero: a self-hosted AI app builder that speaks the v0 Platform API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+skills_app = typer.Typer(help="Memory skills: instructions a user (or team) attaches by name.", no_args_is_help=True)
+app.add_typer(skills_app, name="skills")
 
 
 @app.command()
@@ -111,6 +114,66 @@ def keys_create(
     user_id, key = asyncio.run(create()).split("\n")
     typer.echo(f"Created user {user_id} ({name}). Keep this key: it is not shown again.")
     typer.echo(key)
+
+
+def _with_store(work: Any) -> Any:
+    """Run `work(session)` against the configured store (migrated first), committing after it."""
+    from vzero.services import Services
+
+    async def run() -> Any:
+        services = Services.build(Settings())
+        await services.start()
+        try:
+            async with services.runtime.db.session() as session:
+                result = await work(session)
+                await session.commit()
+            return result
+        finally:
+            await services.stop()
+
+    return asyncio.run(run())
+
+
+@skills_app.command("add")
+def skills_add(
+    name: str = typer.Argument(..., help="The name the skill is attached by (skills: [{type: memory, skillName: NAME}])."),
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="A SKILL.md: front matter (name, description), then the body."),
+    team: bool = typer.Option(False, "--team", help="Share it with the user's team (scope team)."),
+    user: str = typer.Option(None, "--user", help="The user it belongs to (default: the default user)."),
+) -> None:
+    """Add a memory skill, or replace the one of that name."""
+    from vzero.store.skills import save_skill
+    from vzero.store.users import DEFAULT_USER_ID
+    from vzero.tools.skills import parse_skill
+
+    skill = parse_skill(file.read_text(encoding="utf-8"), name, str(file))
+    scope = "team" if team else "user"
+    _with_store(lambda session: save_skill(session, user or DEFAULT_USER_ID, scope=scope, name=name, description=skill.description, body=skill.body))
+    typer.echo(f"Saved the {scope} skill {name}: {skill.description}")
+
+
+@skills_app.command("list")
+def skills_list(user: str = typer.Option(None, "--user", help="Whose skills (default: the default user).")) -> None:
+    """List a user's memory skills."""
+    from vzero.store.skills import skills_of
+    from vzero.store.users import DEFAULT_USER_ID
+
+    for row in _with_store(lambda session: skills_of(session, user or DEFAULT_USER_ID)):
+        typer.echo(f"{row.scope}\t{row.name}\t{row.description}")
+
+
+@skills_app.command("remove")
+def skills_remove(
+    name: str = typer.Argument(...), team: bool = typer.Option(False, "--team"), user: str = typer.Option(None, "--user"),
+) -> None:
+    """Remove a memory skill."""
+    from vzero.store.skills import delete_skill
+    from vzero.store.users import DEFAULT_USER_ID
+
+    removed = _with_store(lambda session: delete_skill(session, user or DEFAULT_USER_ID, "team" if team else "user", name))
+    if not removed:
+        raise typer.BadParameter(f"no skill {name}")
+    typer.echo(f"Removed {name}")
 
 
 @app.command()

@@ -50,8 +50,41 @@ class Settings(BaseSettings):
     provider_retries: int = 2  # retries on transient errors before any text is streamed
     max_output_tokens: int = 16000
     context_file_budget_chars: int = 120_000  # current files sent to the model in full up to this size
-    # JSON object of credit rates per million tokens, per provider model: {"gpt-4o": {"input": 2.5, "output": 10}}
+    # JSON object of credit rates per million tokens, per provider model: {"gpt-4o": {"input": 2.5, "output": 10}};
+    # an image model's rate is per image: {"gpt-image-1": {"image": 0.04}}
     credit_rates: dict[str, dict[str, float]] = Field(default_factory=dict)
+    reasoning_effort: str = "medium"  # the OpenAI-compatible `reasoning_effort` that `thinking` turns on
+
+    # --- tools: the model -> tools -> model loop of one reply ---------------------------
+    agent_max_rounds: int = Field(default=8, ge=1)  # model calls that may end in tool calls, per reply
+    agent_budget_seconds: float = Field(default=300.0, gt=0)  # the whole loop, model calls and tools together
+    agent_max_tokens: int = Field(default=400_000, ge=1)  # input and output tokens of all the loop's model calls
+    tool_timeout: float = Field(default=60.0, gt=0)  # one tool call
+    tool_max_output_chars: int = Field(default=20_000, ge=100)  # a tool's result as the model reads it
+    # MCP servers: connecting (tools/list included), at most this many per user
+    mcp_connect_timeout: float = Field(default=10.0, gt=0)
+    mcp_max_servers: int = Field(default=10, ge=1)
+    # which MCP tools run without asking the user: "read-only" (those annotated readOnlyHint), "all", "none"
+    mcp_auto_approve: str = "read-only"
+    # skills.sh skills: `owner/repo/skill` is read from <base>/<owner>/<repo>/HEAD/skills/<skill>/SKILL.md
+    skills_base_url: str = "https://raw.githubusercontent.com"
+    skills_cache_seconds: float = Field(default=3600.0, ge=0)
+    skill_max_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    # --- images (the generate_image tool) -----------------------------------------------
+    image_provider: str | None = None  # "openai": an OpenAI-compatible images/generations endpoint
+    image_model: str = "gpt-image-1"
+    # where the images endpoint is; default OPENAI_BASE_URL / OPENAI_API_KEY
+    image_base_url: str | None = None
+    image_api_key: str | None = None
+    image_size: str = "1024x1024"
+    image_timeout: float = Field(default=120.0, gt=0)
+    image_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_images_per_version: int = Field(default=5, ge=0)
+
+    # --- design systems (designSystemId) ------------------------------------------------
+    # a design system id that is not a URL names the registry item <template with {id}>
+    design_system_url: str = "https://ui.shadcn.com/r/styles/new-york-v4/{id}.json"
 
     # --- untrusted input ---------------------------------------------------------------
     allow_private_urls: bool = False
@@ -121,6 +154,20 @@ class Settings(BaseSettings):
     ui_build_dir: Path | None = None  # where it is built; default vzero/ui itself, or <data_dir>/ui when read-only
     session_days: float = 14.0  # a browser stays signed in this long
     sign_in_link_minutes: float = 15.0  # lifetime of the single-use sign-in link `vzero serve` prints
+
+    @field_validator("mcp_auto_approve")
+    @classmethod
+    def _check_auto_approve(cls, value: str) -> str:
+        if value not in ("read-only", "all", "none"):
+            raise ValueError("VZERO_MCP_AUTO_APPROVE must be read-only, all or none")
+        return value
+
+    @field_validator("image_provider")
+    @classmethod
+    def _check_image_provider(cls, value: str | None) -> str | None:
+        if value and value != "openai":
+            raise ValueError("VZERO_IMAGE_PROVIDER must be openai (any OpenAI-compatible images/generations endpoint)")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ within the configured limits; this module picks the source and applies `lockAllF
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,9 +19,9 @@ from vzero.sources import ImportedFile
 from vzero.sources.archives import import_archive
 from vzero.sources.fetch import SafeFetcher
 from vzero.sources.files import import_inline_files
-from vzero.sources.registry import import_registry
+from vzero.sources.registry import THEMED_STYLESHEET, import_design_system, import_registry
 from vzero.sources.repo import import_repo
-from vzero.sources.templates import load_template
+from vzero.sources.templates import DEFAULT_TEMPLATE, load_template
 from vzero.store import chats as chat_store
 from vzero.store import projects as project_store
 from vzero.store.db import assert_released
@@ -112,6 +113,32 @@ async def from_zip(runtime: Runtime, url: str, lock_all: bool = False) -> FileSe
 async def from_registry(runtime: Runtime, url: str, lock_all: bool = False) -> FileSet:
     assert_released("fetching a registry item")
     return not_empty(to_file_set(runtime, await import_registry(url, runtime.settings), lock_all), "registry item")
+
+
+_DESIGN_SYSTEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def design_system_url(runtime: Runtime, design_system_id: str) -> str:
+    """A design system's registry item: the id itself when it is a URL, else VZERO_DESIGN_SYSTEM_URL with it."""
+    if design_system_id.startswith(("http://", "https://")):
+        return design_system_id
+    if not _DESIGN_SYSTEM_ID.fullmatch(design_system_id):
+        raise InvalidInput(f"designSystemId {design_system_id[:80]!r} is neither a registry item URL nor a design system name")
+    return runtime.settings.design_system_url.replace("{id}", design_system_id)
+
+
+async def with_design_system(runtime: Runtime, design_system_id: str) -> FileSet:
+    """A new chat's starting files: the starter template with a shadcn registry design system applied (its
+    components, and its theme in the stylesheet)."""
+    assert_released("fetching a design system")
+    starter = {f.path: f for f in load_template(DEFAULT_TEMPLATE)}
+    stylesheet = starter[THEMED_STYLESHEET].content.decode()
+    try:
+        design = await import_design_system(design_system_url(runtime, design_system_id), runtime.settings, stylesheet)
+    except SourceError as exc:
+        raise InvalidInput(f"designSystemId {design_system_id!r}: {exc.message}") from None
+    merged = {**starter, **{f.path: f for f in design}}
+    return to_file_set(runtime, merged.values())
 
 
 def from_template(runtime: Runtime, template_id: str) -> FileSet:

@@ -10,6 +10,7 @@ from vzero.crypto import SecretBox
 from vzero.ratelimit import RateLimiter
 from vzero.store.blobs import BlobStore
 from vzero.store.db import Database
+from vzero.tools.skills import RemoteSkills
 
 
 @dataclass
@@ -25,6 +26,14 @@ class Runtime:
     def secret_box(self) -> SecretBox:
         """Encrypts secrets at rest; built on first use (it may create the key file in the data directory)."""
         return SecretBox.from_settings(self.settings.secret_key, self.settings.data_dir)
+
+    @cached_property
+    def remote_skills(self) -> RemoteSkills:
+        """skills.sh skills, read through the safe fetcher and cached for the process."""
+        from vzero.sources.fetch import SafeFetcher
+
+        settings = self.settings
+        return RemoteSkills(SafeFetcher(settings), settings.skills_base_url, settings.skills_cache_seconds, settings.skill_max_bytes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

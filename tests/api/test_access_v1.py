@@ -278,7 +278,8 @@ async def test_mcp_servers_by_scope(people: dict[str, httpx.AsyncClient]) -> Non
             assert (server["id"] in {s["id"] for s in listed["data"]}) is can_read(privacy, who)
             for route in MCP_ROUTES:
                 await check(people[who], route, {**ids, "who": who}, expected(privacy, who, route.kind))
-        conformance.v1_error(await owner.post(f"/v1/mcp-servers/{server['id']}/oauth/authorize", json={"returnUrl": "https://app.example/"}), 403, "forbidden_error")
+        started = await owner.post(f"/v1/mcp-servers/{server['id']}/oauth/authorize", json={"returnUrl": "https://app.example/"})
+        assert conformance.v1("mcpServers.createOAuthAuthorizationUrl", started)["mcpServerId"] == server["id"]
         await check(owner, MCP_ROUTES[-1], {**ids, "who": "owner"}, 200)
 
 

@@ -76,10 +76,17 @@ async def test_mcp_input_is_checked(client: httpx.AsyncClient) -> None:
     assert conformance.v1("mcpServers.find", await client.get("/v1/mcp-servers"))["data"] == []
 
 
-async def test_oauth_authorization_is_not_offered(client: httpx.AsyncClient) -> None:
+async def test_oauth_authorization_url_with_pkce_and_state(client: httpx.AsyncClient) -> None:
     oauth = await create_server(client, auth=OAUTH)
-    refused = conformance.v1_error(await client.post(f"/v1/mcp-servers/{oauth['id']}/oauth/authorize", json={"returnUrl": "https://app.example/back"}), 403, "forbidden_error")
-    assert "self-hosted" in refused["error"]["message"] and "bearer" in refused["error"]["message"]
+    started = conformance.v1("mcpServers.createOAuthAuthorizationUrl", await client.post(f"/v1/mcp-servers/{oauth['id']}/oauth/authorize", json={"returnUrl": "https://app.example/back"}))
+    assert started["object"] == "mcp_server_oauth_authorization" and started["mcpServerId"] == oauth["id"]
+    query = dict(httpx.URL(started["url"]).params)
+    assert started["url"].startswith("https://auth.example/authorize?")
+    assert query["client_id"] == "vzero" and query["state"] == started["state"] and query["scope"] == "read"
+    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+    assert query["redirect_uri"] == "http://testserver/v1/mcp-servers/oauth/callback"
+    forged = await client.get("/v1/mcp-servers/oauth/callback", params={"state": started["state"] + "x", "code": "c"})
+    conformance.v1_error(forged, 422)
     plain = await create_server(client)
     conformance.v1_error(await client.post(f"/v1/mcp-servers/{plain['id']}/oauth/authorize", json={"returnUrl": "https://app.example/"}), 422)
     conformance.v1_error(await client.post(f"/v1/mcp-servers/{oauth['id']}/oauth/authorize", json={}), 422)

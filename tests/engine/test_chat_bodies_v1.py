@@ -266,7 +266,8 @@ async def test_failed_generation_and_resolve_task(client: httpx.AsyncClient, run
         await session.commit()
     asked = await read(client, v1_views, chat["id"])
     fake_model.enqueue(FakeReply(text=COUNTER.replace("Count", "Answered")))
-    resolved = await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": {"type": "answered-questions", "answers": [{"questionId": "q", "selectedLabels": ["Blue"]}]}})
+    answer = {"questionId": "q", "questionText": "Which color?", "selectedLabels": ["Blue"]}
+    resolved = await client.post(f"/v1/chats/{chat['id']}/tasks/resolve", json={"task": {"type": "answered-questions", "answers": [answer]}})
     assert resolved.status_code == 200, resolved.text
     answered = await read(client, v1_views, chat["id"])
     assert answered != asked and json.loads(answered)["messages"][-2]["type"] == "answered-questions"

@@ -15,6 +15,10 @@ hundreds of concurrent streams cost one coroutine each. Use one as a context man
 
 With nothing queued a server answers with `default_reply`, whose text (None) becomes a small v0-format
 CodeProject about the last user message. `reset()` clears the queue and the recorded requests.
+
+A reply may call tools (`FakeToolCall`: streamed as OpenAI `tool_calls` deltas or Anthropic `tool_use` blocks) and
+may write its text from the request it answers (`text_from`), e.g. from the tool results it was sent
+(`tool_results`). Both servers refuse a conversation whose tool calls and results do not pair up, as the real APIs do.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import collections
 import json
 import re
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -37,7 +43,20 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-__all__ = ["FakeAnthropicServer", "FakeModelServer", "FakeOpenAIServer", "FakeReply", "RecordedRequest", "default_answer"]
+__all__ = [
+    "FakeAnthropicServer", "FakeModelServer", "FakeOpenAIServer", "FakeReply", "FakeToolCall", "RecordedRequest", "default_answer",
+    "tool_results",
+]
+
+
+@dataclass(frozen=True)
+class FakeToolCall:
+    """A tool call a scripted reply makes; `id` None: the server makes one up."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    raw_arguments: str | None = None  # sent instead of the JSON of `arguments` (e.g. broken JSON)
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,14 @@ class FakeReply:
     reasoning: str = ""  # native reasoning streamed before the text
     finish_reason: str | None = None  # wire value, e.g. "length" or "max_tokens"; None: a normal stop
     headers: dict[str, str] = field(default_factory=dict)  # extra response headers, e.g. retry-after
+    tool_calls: tuple[FakeToolCall, ...] = ()  # called after the text
+    text_from: Callable[[Any], str] | None = None  # the text, computed from the request body it answers
+
+    def text_for(self, body: Any) -> str:
+        """The reply's text for this request."""
+        if self.text_from is not None:
+            return self.text_from(body)
+        return self.text if self.text is not None else default_answer(last_user_text(body["messages"]))
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,34 @@ def last_user_text(messages: Any) -> str:
             if isinstance(message, dict) and message.get("role") == "user":
                 return content_text(message.get("content"))
     return ""
+
+
+def tool_results(body: Any) -> dict[str, str]:
+    """The tool results a request carries, by call id: OpenAI `tool` messages and Anthropic `tool_result` blocks."""
+    found: dict[str, str] = {}
+    for message in body.get("messages", []) if isinstance(body, dict) else []:
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "tool":
+            found[str(message.get("tool_call_id"))] = content_text(message.get("content")) or str(message.get("content"))
+        content = message.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict) and block.get("type") == "tool_result":
+                    inner = block.get("content")
+                    found[str(block.get("tool_use_id"))] = inner if isinstance(inner, str) else content_text(inner)
+    return found
+
+
+def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (13, 148, 136)) -> bytes:
+    """A real PNG image (8-bit RGB, one colour) that any decoder reads."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def count_tokens(text: str) -> int:

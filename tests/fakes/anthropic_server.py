@@ -15,8 +15,6 @@ from tests.fakes import (
     Send,
     content_text,
     count_tokens,
-    default_answer,
-    last_user_text,
     send_json,
     split_text,
 )
@@ -63,7 +61,7 @@ class FakeAnthropicServer(FakeModelServer):
             payload = reply.error_body if reply.error_body is not None else _error(kind, f"Fake error {reply.status}")
             await send_json(send, reply.status, payload, reply.headers)
             return
-        text = reply.text if reply.text is not None else default_answer(last_user_text(body["messages"]))
+        text = reply.text_for(body)
         input_tokens, output_tokens = _counts(body, text, reply)
         usage = {
             "input_tokens": input_tokens,
@@ -72,7 +70,7 @@ class FakeAnthropicServer(FakeModelServer):
             "cache_creation_input_tokens": reply.cache_write,
         }
         message_id = f"msg_fake{next(_ids)}"
-        stop_reason = reply.finish_reason or "end_turn"
+        stop_reason = reply.finish_reason or ("tool_use" if reply.tool_calls else "end_turn")
         if body.get("stream"):
             await self._stream(send, receive, reply, body, text, usage, message_id, stop_reason)
             return
@@ -80,6 +78,8 @@ class FakeAnthropicServer(FakeModelServer):
         if reply.reasoning:
             content.append({"type": "thinking", "thinking": reply.reasoning, "signature": "fake-signature"})
         content.append({"type": "text", "text": text})
+        for n, call in enumerate(reply.tool_calls):
+            content.append({"type": "tool_use", "id": call.id or f"toolu_fake{next(_ids)}_{n}", "name": call.name, "input": call.arguments})
         payload = {
             "id": message_id,
             "type": "message",
@@ -132,6 +132,17 @@ class FakeAnthropicServer(FakeModelServer):
         for n, piece in enumerate(split_text(text, reply)):
             delta = _block_delta(index, {"type": "text_delta", "text": piece})
             pieces.append(text_start + delta if n == 0 else delta)
+        block_open = bool(split_text(text, reply))
+        for n, call in enumerate(reply.tool_calls):
+            if block_open:  # the text block, or the call before this one
+                pieces[-1] += _event("content_block_stop", {"type": "content_block_stop", "index": index})
+                index += 1
+            block_open = True
+            block = {"type": "tool_use", "id": call.id or f"toolu_fake{next(_ids)}_{n}", "name": call.name, "input": {}}
+            pieces.append(_block_start(index, block))
+            arguments = call.raw_arguments if call.raw_arguments is not None else json.dumps(call.arguments)
+            for piece in split_text(arguments, reply):
+                pieces.append(_block_delta(index, {"type": "input_json_delta", "partial_json": piece}))
         final_usage: dict[str, int] = {"output_tokens": usage["output_tokens"]} if reply.include_usage else {}
         tail = [
             _event("content_block_stop", {"type": "content_block_stop", "index": index}),
@@ -197,6 +208,9 @@ def _invalid(body: Any, reject_fields: tuple[str, ...]) -> str | None:
                 return f"messages.{n}: text content blocks must contain non-whitespace text"
     if messages[0].get("role") != "user":
         return "messages: first message must use the \"user\" role"
+    problem = _unpaired_tool_use(messages)
+    if problem:
+        return problem
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") == "adaptive":
         if "budget_tokens" in thinking:
@@ -211,6 +225,35 @@ def _invalid(body: Any, reject_fields: tuple[str, ...]) -> str | None:
             return "`max_tokens` must be greater than `thinking.budget_tokens`"
         if "temperature" in body and body["temperature"] != 1:
             return "`temperature` may only be set to 1 when thinking is enabled"
+    return None
+
+
+def _unpaired_tool_use(messages: list[dict[str, Any]]) -> str | None:
+    """The real API's refusal when a tool_use is not answered by a tool_result first in the next user message."""
+    for n, message in enumerate(messages):
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else []
+        if message.get("role") == "user":
+            results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+            if results and blocks[: len(results)] != results:
+                return f"messages.{n}: tool_result blocks must come before any other content"
+            if results:
+                previous = messages[n - 1].get("content") if n else None
+                used = {b.get("id") for b in previous or [] if isinstance(b, dict) and b.get("type") == "tool_use"}
+                for block in results:
+                    if block.get("tool_use_id") not in used:
+                        return f"messages.{n}.content: unexpected `tool_use_id` found in `tool_result` blocks: {block.get('tool_use_id')}"
+            continue
+        uses = [b.get("id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
+        if uses:
+            following = messages[n + 1].get("content") if n + 1 < len(messages) else None
+            answered = {b.get("tool_use_id") for b in following or [] if isinstance(b, dict) and b.get("type") == "tool_result"}
+            missing = [u for u in uses if u not in answered]
+            if missing:
+                return (
+                    f"messages.{n + 1}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    + ", ".join(str(m) for m in missing)
+                )
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import itertools
 import json
 import time
@@ -11,13 +12,13 @@ from typing import Any
 from tests.fakes import (
     FakeModelServer,
     FakeReply,
+    FakeToolCall,
     RecordedRequest,
     Receive,
     Send,
     content_text,
     count_tokens,
-    default_answer,
-    last_user_text,
+    png,
     send_json,
     split_text,
 )
@@ -32,7 +33,10 @@ _ids = itertools.count(1)
 
 
 class FakeOpenAIServer(FakeModelServer):
-    """Serves POST /v1/chat/completions (streamed or not) and GET /v1/models."""
+    """Serves POST /v1/chat/completions (streamed or not), GET /v1/models and POST /v1/images/generations (a real PNG,
+    as b64_json; `image_status` makes it fail)."""
+
+    image_status = 200
 
     @property
     def base_url(self) -> str:
@@ -43,6 +47,12 @@ class FakeOpenAIServer(FakeModelServer):
         """Route one request."""
         if request.method == "GET" and request.path == "/v1/models":
             await send_json(send, 200, {"object": "list", "data": [{"id": "gpt-4o", "object": "model", "owned_by": "fake"}]})
+            return
+        if request.method == "POST" and request.path == "/v1/images/generations":
+            if self.image_status != 200:
+                await send_json(send, self.image_status, _error("image generation failed", "server_error"))
+                return
+            await send_json(send, 200, {"created": int(time.time()), "data": [{"b64_json": base64.b64encode(png()).decode()}]})
             return
         if request.method != "POST" or request.path != "/v1/chat/completions":
             unknown = f"Unknown request URL: {request.method} {request.path}"
@@ -66,7 +76,7 @@ class FakeOpenAIServer(FakeModelServer):
                 payload = _error(f"Fake error {reply.status}", _ERROR_TYPES.get(reply.status, "server_error"))
             await send_json(send, reply.status, payload, reply.headers)
             return
-        text = reply.text if reply.text is not None else default_answer(last_user_text(body["messages"]))
+        text = reply.text_for(body)
         usage = _usage(body, text, reply)
         completion_id = f"chatcmpl-fake{next(_ids)}"
         if body.get("stream"):
@@ -75,12 +85,17 @@ class FakeOpenAIServer(FakeModelServer):
             message: dict[str, Any] = {"role": "assistant", "content": text}
             if reply.reasoning:
                 message["reasoning_content"] = reply.reasoning
+            if reply.tool_calls:
+                message["tool_calls"] = [
+                    {"id": _call_id(call, n), "type": "function", "function": {"name": call.name, "arguments": _arguments(call)}}
+                    for n, call in enumerate(reply.tool_calls)
+                ]
             payload = {
                 "id": completion_id,
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": body["model"],
-                "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason or "stop"}],
+                "choices": [{"index": 0, "message": message, "finish_reason": _finish(reply)}],
                 "usage": usage if reply.include_usage else None,
             }
             await send_json(send, 200, payload, reply.headers)
@@ -111,13 +126,31 @@ class FakeOpenAIServer(FakeModelServer):
         head = [frame('[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]')]
         pieces = [delta("reasoning_content", p) for p in split_text(reply.reasoning, reply)]
         pieces += [delta("content", p) for p in split_text(text, reply)]
-        tail = [frame(f'[{{"index":0,"delta":{{}},"finish_reason":{json.dumps(reply.finish_reason or "stop")}}}]')]
+        for n, call in enumerate(reply.tool_calls):
+            opening = {"index": n, "id": _call_id(call, n), "type": "function", "function": {"name": call.name, "arguments": ""}}
+            pieces.append(frame(json.dumps([{"index": 0, "delta": {"tool_calls": [opening]}, "finish_reason": None}])))
+            for piece in split_text(_arguments(call), reply):
+                more = {"index": n, "function": {"arguments": piece}}
+                pieces.append(frame(json.dumps([{"index": 0, "delta": {"tool_calls": [more]}, "finish_reason": None}])))
+        tail = [frame(f'[{{"index":0,"delta":{{}},"finish_reason":{json.dumps(_finish(reply))}}}]')]
         wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if reply.include_usage and wants_usage:
             tail.append(frame("[]", f',"usage":{json.dumps(usage)}'))
         tail.append(b"data: [DONE]\n\n")
         error = f"data: {json.dumps(_error(reply.error_event or '', 'server_error'))}\n\n".encode()
         await self.stream(send, receive, reply, head, pieces, tail, error)
+
+
+def _call_id(call: FakeToolCall, index: int) -> str:
+    return call.id or f"call_fake{next(_ids)}_{index}"
+
+
+def _arguments(call: FakeToolCall) -> str:
+    return call.raw_arguments if call.raw_arguments is not None else json.dumps(call.arguments)
+
+
+def _finish(reply: FakeReply) -> str:
+    return reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
 
 
 def _error(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
@@ -137,7 +170,38 @@ def _invalid(body: Any, reject_fields: tuple[str, ...]) -> str | None:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return "'messages' must contain at least one message"
-    return None
+    return _unpaired_tool_calls(messages)
+
+
+def _unpaired_tool_calls(messages: list[Any]) -> str | None:
+    """What the real API says when tool calls and `tool` messages do not pair up, or None."""
+    waiting: set[str] = set()
+    for n, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return f"messages[{n}] must be an object"
+        role = message.get("role")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in waiting:
+                return f"Invalid parameter: messages[{n}] with role 'tool' must be a response to a preceeding message with 'tool_calls'."
+            waiting.discard(call_id)
+            if not isinstance(message.get("content"), str):
+                return f"messages[{n}].content must be a string"
+            continue
+        if waiting:
+            return _missing_results(waiting)
+        if role == "assistant":
+            for call in message.get("tool_calls") or []:
+                waiting.add(call.get("id"))
+    return _missing_results(waiting) if waiting else None
+
+
+def _missing_results(waiting: set[str]) -> str:
+    missing = ", ".join(sorted(waiting))
+    return (
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        f"The following tool_call_ids did not have response messages: {missing}"
+    )
 
 
 def _usage(body: dict[str, Any], text: str, reply: FakeReply) -> dict[str, Any]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests import deltas
 from tests.engine.test_generate_v1 import COUNTER
-from tests.fakes import FakeOpenAIServer, FakeReply
+from tests.fakes import FakeOpenAIServer, FakeReply, FakeToolCall, tool_results
 from tests.sdk.conftest import Sdk
 from tests.sdk.test_v0_sdk import conforms
 from tests.server import VzeroServer
@@ -81,15 +80,15 @@ def test_stop_keeps_the_previous_version(run: dict[str, Any]) -> None:
 def test_resolve_task(run: dict[str, Any], sdk: Sdk, served: VzeroServer, model: FakeOpenAIServer) -> None:
     refused = run["resolveWithoutTask"]
     assert refused["threw"] and refused["status"] == 409 and refused["body"]["error"]["type"] == "conflict_error"
-    # A reply that asked the user a question: the engine's models do not block on tasks yet, so the test puts the
-    # waiting agent action on the chat's latest assistant message directly, as a model that asked would.
+    # The model asks which colour, as a tool call: the reply ends waiting for the answer.
     chat_id = run["create"]["id"]
-    with sqlite3.connect(Path(served.data_dir) / "vzero.db") as db:
-        (message_id,) = db.execute("select id from messages where chat_id = ? and role = 'assistant' order by seq desc limit 1", (chat_id,)).fetchone()
-        question = {"type": "agent-action", "name": "ask_user_questions", "summary": "Which color?", "data": {"taskType": "answered-questions"}, "startedAt": "2026-01-01T00:00:00.000Z"}
-        db.execute("update messages set parts = ? where id = ?", (json.dumps([question]), message_id))
-    model.enqueue(FakeReply(text=COUNTER.replace("Count", "Answered")))
+    question = {"questions": [{"question": "Which color?", "header": "Color", "options": [{"label": "Blue"}, {"label": "Red"}]}]}
+    model.enqueue(FakeReply(text="One question first.", tool_calls=(FakeToolCall("ask_user_questions", question, id="call_q"),)))
+    with httpx.Client(base_url=served.base_url, headers=served.headers, timeout=60) as client:
+        asked = client.post(f"/v1/chats/{chat_id}/messages", json={"message": "Make it colourful"}).json()
+    assert asked["messages"][-1]["finishReason"] == "tool-calls"
+    model.enqueue(FakeReply(text_from=lambda body: COUNTER.replace("Count", "Answered " + ("Blue" if "Blue" in tool_results(body)["call_q"] else "?"))))
     resolved = conforms("chats.resolveTask", sdk.run(served, "resolve", env={"SCENARIO_CHAT_ID": chat_id})["resolved"])
     assert resolved["messages"][-2]["type"] == "answered-questions"
     assert "Blue" in resolved["messages"][-2]["content"]
-    assert "Answered" in resolved["latestVersion"]["files"][0]["content"]
+    assert "Answered Blue" in resolved["latestVersion"]["files"][0]["content"]

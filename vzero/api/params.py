@@ -7,8 +7,10 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
+from vzero.core import jsontext
 from vzero.core import metadata as chat_metadata
 from vzero.engine.manager import Ask
+from vzero.errors import InvalidInput
 
 
 class _Attachment(Protocol):
@@ -29,18 +31,36 @@ class MessageBody(Protocol):
     def modelConfiguration(self) -> Any: ...  # with a `modelId`, or None
 
 
-def ask_of(body: MessageBody, author_id: str, *, system: str | None, thinking: bool = False, message_type: str = "message") -> Ask:
-    """What a message body asks the engine for."""
+MAX_SKILLS = 3
+
+
+def ask_of(body: MessageBody, author_id: str, *, system: str | None, message_type: str = "message") -> Ask:
+    """What a message body asks the engine for; model configuration it leaves out is the chat's."""
     config = body.modelConfiguration
+    ids = getattr(body, "mcpServerIds", None)
     return Ask(
         message=body.message,
         author_id=author_id,
         attachments=tuple(a.url for a in body.attachments),
         model_id=config.modelId if config is not None else None,
-        thinking=thinking,
+        thinking=getattr(config, "thinking", None),
+        image_generations=getattr(config, "imageGenerations", None),
         system=system,
         message_type=message_type,
+        mcp_server_ids=tuple(ids) if ids is not None else None,
+        skills=skills_of(body),
+        design_system_id=getattr(body, "designSystemId", None),
     )
+
+
+def skills_of(body: Any) -> tuple[dict[str, Any], ...]:
+    """`skills`, with v1's `attachedSkillIds` merged in as remote skills; at most three."""
+    skills: list[dict[str, Any]] = [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in getattr(body, "skills", None) or []]
+    skills += [{"type": "remote", "id": skill_id} for skill_id in getattr(body, "attachedSkillIds", None) or []]
+    unique = list({jsontext.dumps(s): s for s in skills}.values())
+    if len(unique) > MAX_SKILLS:
+        raise InvalidInput(f"At most {MAX_SKILLS} skills may be attached (skills and attachedSkillIds together); {len(unique)} were given")
+    return tuple(unique)
 
 
 def metadata_filter(request: Request) -> dict[str, str]:

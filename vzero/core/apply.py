@@ -51,6 +51,14 @@ class EditApplier:
         self.files = self.files.with_written(path, content.encode())
         return Outcome(operation)
 
+    def write_bytes(self, path: str, content: bytes) -> Outcome:
+        """A whole file written as it is (an image): no edit markers, no merging."""
+        if self._locked(path):
+            return self._skip(f"Skipped {path}: the file is locked, so it was left unchanged.")
+        operation = self.operation_for(path)
+        self.files = self.files.with_written(path, content)
+        return Outcome(operation)
+
     def delete(self, path: str) -> Outcome:
         if path not in self.files:
             return self._skip(f"Did not delete {path}: no such file.")

@@ -1,4 +1,5 @@
-"""A reply's parts (thinking, text, file reads and edits) and the events that change them, in no API's terms.
+"""A reply's parts (thinking, text, file reads and edits, tool calls, agent actions) and the events that change them,
+in no API's terms.
 
 A generation publishes these events in order. The commonest is a bare `str`: more text for whatever is open (a text
 or thinking part, or the code of the file being written). `Parts` applies them and, when asked, describes each change
@@ -78,7 +79,42 @@ class PartsClosed:
     at: str
 
 
-PartEvent = str | PartStarted | ThinkingEnded | FileStarted | FileEnded | FileChanged | FilesRead | PartsClosed
+@dataclass(frozen=True, slots=True)
+class ToolCallStarted:
+    """The model called a tool with this input; its result follows (`ToolCallEnded`)."""
+
+    call_id: str
+    name: str
+    input: Any
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEnded:
+    """A tool call's result; with `permissions`, the call has not run: it waits for the user to allow it."""
+
+    call_id: str
+    output: Any
+    status: Literal["ok", "error"]
+    at: str
+    permissions: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionTaken:
+    """An agent action (an image generated, questions for the user, ...); `waiting`: the reply waits for the user."""
+
+    name: str
+    summary: str
+    data: dict[str, Any] | None
+    at: str
+    waiting: bool = False
+
+
+PartEvent = (
+    str | PartStarted | ThinkingEnded | FileStarted | FileEnded | FileChanged | FilesRead | PartsClosed | ToolCallStarted
+    | ToolCallEnded | ActionTaken
+)
 
 
 class Parts:
@@ -97,6 +133,7 @@ class Parts:
         self.open_kind: str | None = None  # its type, "thinking" or "text"
         self._pieces: list[str] = []  # text of the open part not yet joined into its "text"
         self._editing: dict[str, int] = {}  # files being written: path -> index of their file-edit part
+        self._calls: dict[str, int] = {}  # tool calls without a result: call id -> index of their tool-call part
 
     @property
     def parts(self) -> list[dict[str, Any]]:
@@ -109,7 +146,7 @@ class Parts:
         """An independent copy of the parts and what is open, from which changes are described (or not) anew."""
         twin = Parts(deltas=deltas)
         twin._parts = copy.deepcopy(self.parts)
-        twin._open, twin.open_kind, twin._editing = self._open, self.open_kind, dict(self._editing)
+        twin._open, twin.open_kind, twin._editing, twin._calls = self._open, self.open_kind, dict(self._editing), dict(self._calls)
         return twin
 
     def snapshot(self) -> Delta | None:
@@ -197,6 +234,23 @@ class Parts:
         if isinstance(event, FilesRead):
             closing = self._close(event.at)
             return self._merge(closing, self._insert({"type": "file-read", "paths": list(event.paths), "startedAt": event.at, "finishedAt": event.at}))
+        if isinstance(event, ToolCallStarted):
+            closing = self._close(event.at)
+            self._calls[event.call_id] = len(self._parts)
+            call = {"type": "tool-call", "name": event.name, "input": event.input, "status": "ok", "startedAt": event.at}
+            return self._merge(closing, self._insert(call))
+        if isinstance(event, ToolCallEnded):
+            index = self._calls.pop(event.call_id, None)
+            return None if index is None else self._tool_result(index, event)
+        if isinstance(event, ActionTaken):
+            closing = self._close(event.at)
+            action: dict[str, Any] = {"type": "agent-action", "name": event.name, "summary": event.summary}
+            if event.data is not None:
+                action["data"] = event.data
+            action["startedAt"] = event.at
+            if not event.waiting:
+                action["finishedAt"] = event.at
+            return self._merge(closing, self._insert(action))
         if isinstance(event, (ThinkingEnded, PartsClosed)):
             return self._close(event.at)
         raise TypeError(f"not a part event: {event!r}")
@@ -229,6 +283,22 @@ class Parts:
         if operation is not None and operation != part.get("operation"):
             change["operation"] = [part["operation"], operation]
             part["operation"] = operation
+        return {"_t": "a", str(index): change} if self.deltas else None
+
+    def _tool_result(self, index: int, event: ToolCallEnded) -> Delta | None:
+        part = self._parts[index]
+        change: dict[str, Any] = {}
+        if event.permissions:
+            part["suggestedPermissions"] = list(event.permissions)
+            change["suggestedPermissions"] = [part["suggestedPermissions"]]
+        else:
+            part["output"] = event.output
+            change["output"] = [event.output]
+            if event.status != part["status"]:
+                change["status"] = [part["status"], event.status]
+                part["status"] = event.status
+            part["finishedAt"] = event.at
+            change["finishedAt"] = [event.at]
         return {"_t": "a", str(index): change} if self.deltas else None
 
     @staticmethod

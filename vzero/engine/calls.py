@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from vzero.config import Settings
+from vzero.core import jsontext
 from vzero.errors import ProviderError
-from vzero.providers import Finish, GenerationRequest, Provider, StreamEvent, Usage
+from vzero.providers import Finish, GenerationRequest, Provider, StreamEvent, ToolCall, Usage
 from vzero.providers.base import events_of
 from vzero.providers.tokens import CHARS_PER_TOKEN, estimate_input_tokens
 from vzero.providers.types import TEXT_CHUNKS, Emit
@@ -92,7 +93,7 @@ async def guard_run(
 ) -> None:
     """Run `attempt` until it succeeds, retrying transient failures only while it has passed no text on.
 
-    `attempt` emits chunks and, at most once each, Usage and Finish; exceptions it raises go through `translate`.
+    `attempt` emits chunks and tool calls and, at most once each, Usage and Finish; exceptions it raises go through `translate`.
     The guard enforces the first-token and overall timeouts with one timer per attempt (moved from the first-token
     deadline to the overall one when the first chunk arrives: nothing is armed per chunk), holds Usage and Finish back
     and emits exactly one of each at the end, estimating usage when the server sent none. What `emit` raises is
@@ -124,6 +125,16 @@ async def guard_run(
                 state.usage = event
             elif isinstance(event, Finish):
                 state.finish = event
+            elif isinstance(event, ToolCall):
+                state.output_chars += len(event.name) + len(jsontext.dumps(event.arguments))
+                if not state.started:
+                    state.started = True
+                    scope.reschedule(deadline)
+                try:
+                    emit(event)
+                except BaseException as exc:
+                    state.consumer_error = exc
+                    raise _ConsumerFailed from exc
 
         error: ProviderError | None = None
         try:

@@ -1,8 +1,9 @@
-"""One generation: a model call turned into part events, file operations and, at its end, a stored version.
+"""One generation: model calls turned into part events, file operations and, at its end, a stored version.
 
-The hot path (one provider chunk) parses the chunk, keeps its text, appends one event to an in-memory log, passes
-it to the views (each API dialect's rendering) and wakes the listeners. Nothing touches the database until the
-generation ends.
+A reply is one model call, or a loop (model -> tools -> model) when the model calls tools, within a budget; a call
+that needs the user ends the reply waiting for the task that answers it. The hot path (one provider chunk) parses
+the chunk, keeps its text, appends one event to an in-memory log, passes it to the views (each API dialect's
+rendering) and wakes the listeners. Nothing touches the database until the generation ends.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,15 +35,29 @@ from vzero.core.parser import (
     ThinkingEnd,
     parse_complete,
 )
-from vzero.core.parts import FileChanged, FileEnded, FilesRead, FileStarted, PartEvent, Parts, PartsClosed, PartStarted, ThinkingEnded
+from vzero.core.parts import (
+    ActionTaken,
+    FileChanged,
+    FileEnded,
+    FilesRead,
+    FileStarted,
+    PartEvent,
+    Parts,
+    PartsClosed,
+    PartStarted,
+    ThinkingEnded,
+)
 from vzero.engine.calls import ModelCall
 from vzero.engine.events import Ended, Event, UsageChanged, View
 from vzero.engine.prompt import full_file_request
+from vzero.engine.toolbox import Blocked, Budget, Resume, Toolbox, ToolPlan
 from vzero.engine.usage import Tally
 from vzero.errors import ProviderError
-from vzero.providers import Finish, GenerationRequest, StreamEvent, TextChunk, ThinkingChunk, Usage
+from vzero.providers import ChatTurn, Finish, GenerationRequest, StreamEvent, TextChunk, ThinkingChunk, ToolCall, ToolResult, Usage
 from vzero.store.db import assert_released
 from vzero.store.generations import StartRows
+from vzero.tools.actions import answer_text
+from vzero.tools.images import GenerateImage
 
 log = logging.getLogger("vzero.engine")
 
@@ -61,6 +77,8 @@ class Outcome:
     files: FileSet
     tally: Tally
     columns: dict[str, Any]  # what the views keep of the reply (v1's content AST)
+    rounds: list[dict[str, Any]] | None = None  # its tool rounds, when it called tools (see `Generation.rounds`)
+    images: int = 0  # images generated
 
 
 @dataclass
@@ -77,6 +95,7 @@ class Generation:
     author_id: str = ""  # who asked: the usage ledger's user
     chat_owner_id: str = ""  # whose chat it is: webhooks are the owner's
     files_read: list[str] = field(default_factory=list)
+    tools: ToolPlan | None = None  # what the model may call; None: one model call, no tools
     views: tuple[View, ...] = ()
     events: list[Event] = field(default_factory=list)
     done: bool = False
@@ -92,6 +111,10 @@ class Generation:
         self.finish_reason = "stop"
         self._thinking_started = 0.0  # when the open thinking part started (monotonic)
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The model-level transcript of a reply that called tools, stored with it (the next reply's history): each
+        # round's text, calls and results; the last may hold the call that waits for the user (`pending`). The
+        # first may be `resumed`: the results this reply gave the calls of the reply it answers.
+        self.rounds: list[dict[str, Any]] = []
 
     # --- the log ------------------------------------------------------------------------
 
@@ -183,8 +206,20 @@ class Generation:
             self.publish(Ended(outcome.status, outcome.finish_reason, outcome.error))
 
     async def _generate(self) -> None:
+        plan = self.tools
+        if plan is None:
+            await self._model_round(self.request)
+        else:
+            async with AsyncExitStack() as stack:
+                await self._agent_loop(plan, await Toolbox.open(plan, stack))
+        await self._complete_ambiguous_edits()
+
+    async def _model_round(self, request: GenerationRequest) -> tuple[str, list[ToolCall]]:
+        """One model call: its text parsed into parts and files as it streams; returns the text and the tool calls."""
         parser = OutputParser()
         raw, handle = self.raw, self._handle
+        start = len(raw)
+        calls: list[ToolCall] = []
 
         def on_event(event: StreamEvent) -> None:
             # Runs for every chunk, inside the provider's network callback: no task switch between socket and log.
@@ -198,11 +233,94 @@ class Generation:
                 self._usage(event)
             elif isinstance(event, Finish):
                 self.finish_reason = event.reason
+            elif isinstance(event, ToolCall):
+                calls.append(event)
 
-        await self.model.run(self.request, on_event)
+        await self.model.run(request, on_event)
         for parsed in parser.close():
             handle(parsed)
-        await self._complete_ambiguous_edits()
+        return "".join(raw[start:]), calls
+
+    async def _agent_loop(self, plan: ToolPlan, toolbox: Toolbox) -> None:
+        """Model -> tools -> model until the model stops calling tools, a call waits for the user, or the budget
+        (rounds, time, tokens) runs out: then the reply ends as it stands, finish reason `length`."""
+        deadline = time.monotonic() + plan.budget.seconds
+        system = self.request.system
+        for problem in toolbox.unavailable:
+            self._part(ActionTaken("connect_mcp_server", problem, None, _now()))
+            self.applier.notes.append(problem)
+            system += f"\n\nNote: {problem}. Tell the user if the request needed it."
+        turns = list(self.request.turns)
+        if plan.resume is not None:
+            turns.append(await self._resume(plan.resume, toolbox, deadline))
+        request = replace(self.request, system=system, tools=toolbox.specs)
+        budget = plan.budget
+        for number in range(1, budget.rounds + 1):
+            if number > 1 and (over := self._over_budget(deadline, budget)):
+                return self._stop_for_budget(over)
+            text, calls = await self._model_round(replace(request, turns=tuple(turns)))
+            entry: dict[str, Any] = {"text": text}
+            self.rounds.append(entry)
+            if not calls:
+                return
+            entry["calls"] = [_call_record(c) for c in calls]
+            if number == budget.rounds:
+                return self._stop_for_budget(f"The reply stopped after {budget.rounds} rounds of tool calls (VZERO_AGENT_MAX_ROUNDS)", entry)
+            if over := self._over_budget(deadline, budget):
+                return self._stop_for_budget(over, entry)
+            results: list[ToolResult] = []
+            entry["results"] = []
+            for call in calls:
+                outcome = await toolbox.call(call, self, seconds=deadline - time.monotonic())
+                if isinstance(outcome, Blocked):
+                    entry["pending"] = {**_call_record(call), "task": outcome.task}
+                    self.finish_reason = "tool-calls"
+                    return
+                results.append(outcome)
+                entry["results"].append(_result_record(outcome))
+            turns += [ChatTurn("assistant", text, tool_calls=tuple(calls)), ChatTurn("user", "", tool_results=tuple(results))]
+
+    async def _resume(self, resume: Resume, toolbox: Toolbox, deadline: float) -> ChatTurn:
+        """The results the calls of the reply that waited get now: the user's answer (or the allowed call's output)
+        for the one that waited, and a note for those after it, which never ran."""
+        pending = resume.pending
+        if resume.task.get("type") == "confirmed-permissions":
+            answer = await toolbox.run_allowed(pending, self, seconds=deadline - time.monotonic())
+        else:
+            answer = ToolResult(pending.id, pending.name, answer_text(resume.task))
+        answered = {r.call_id for r in resume.results} | {pending.id}
+        results = [*resume.results, answer]
+        results += [ToolResult(c.id, c.name, NOT_RUN, is_error=True) for c in resume.calls if c.id not in answered]
+        self.rounds.append({"resumed": [_result_record(r) for r in results]})
+        return ChatTurn("user", "", tool_results=tuple(results))
+
+    def _over_budget(self, deadline: float, budget: Budget) -> str | None:
+        if time.monotonic() >= deadline:
+            return f"The reply stopped: its tool calls used the time budget of {budget.seconds:g} s (VZERO_AGENT_BUDGET_SECONDS)"
+        used = self.tally.input + self.tally.output + self.tally.cache_read
+        if used >= budget.tokens:
+            return f"The reply stopped: its model calls used {used} tokens, the budget is {budget.tokens} (VZERO_AGENT_MAX_TOKENS)"
+        return None
+
+    def _stop_for_budget(self, note: str, entry: dict[str, Any] | None = None) -> None:
+        """The reply ends as it stands; calls of the last round that will not run get that as their result."""
+        self.finish_reason = "length"
+        self.applier.notes.append(note)
+        if entry is not None:
+            entry["results"] = [{"id": c["id"], "name": c["name"], "output": f"Not run: {note}", "error": True} for c in entry["calls"]]
+
+    # --- what tools may do to the reply (engine.toolbox Workspace) ----------------------
+
+    def show(self, event: PartEvent) -> None:
+        self._part(event)
+
+    def write_file(self, path: str, content: bytes) -> str | None:
+        written = self.applier.write_bytes(path, content)
+        self._part(FileChanged(path, None, written.operation, written.note, _now()))
+        return written.operation
+
+    def now(self) -> str:
+        return _now()
 
     def _usage(self, usage: Usage) -> None:
         self.tally = self.tally.add(usage)
@@ -315,7 +433,23 @@ class Generation:
         return Outcome(
             status=status, finish_reason=reason, error=error, raw=raw, content=content,
             parts=self.parts.parts, files=self.applier.files, tally=self.tally, columns=columns,
+            rounds=self.rounds if any("calls" in r or "resumed" in r for r in self.rounds) else None,
+            images=sum(t.made for t in (self.tools.tools if self.tools else ()) if isinstance(t, GenerateImage)),
         )
+
+
+NOT_RUN = "Not run: the reply stopped to wait for the user before this call; call the tool again if it is still needed."
+
+
+def _call_record(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "name": call.name, "input": call.arguments}
+
+
+def _result_record(result: ToolResult) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": result.call_id, "name": result.name, "output": result.output}
+    if result.is_error:
+        record["error"] = True
+    return record
 
 
 _last_stamp: tuple[int, str] = (0, "")

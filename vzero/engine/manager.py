@@ -8,40 +8,57 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm.attributes import set_committed_value
 
+from vzero.core.files import FileSet
 from vzero.core.parser import parse_complete
 from vzero.engine import attachments as attachment_inputs
 from vzero.engine.calls import CallPolicy, ModelCall
 from vzero.engine.events import View
-from vzero.engine.generation import Generation, Outcome
+from vzero.engine.generation import NOT_RUN, Generation, Outcome
 from vzero.engine.prompt import PromptInput, build_request
+from vzero.engine.toolbox import Budget, Resume, ToolPlan, grant_key
+from vzero.engine.tooling import Tooling
 from vzero.engine.usage import credits, rates_for
 from vzero.errors import Conflict, PayloadTooLarge, ProviderNotConfigured, RateLimited
-from vzero.providers import ChatTurn, get_provider, resolve_model
+from vzero.providers import ChatTurn, ToolCall, ToolResult, get_provider, resolve_model
 from vzero.runtime import Runtime
 from vzero.store import generations as generation_store
+from vzero.store import projects as project_store
 from vzero.store.allowance import PROMPT_TYPES
 from vzero.store.db import assert_released
 from vzero.store.generations import StartRows
 from vzero.store.tables import Chat, Message, Version
+from vzero.tools.actions import AskUserQuestions, ExitPlanMode, GetOrRequestIntegration, answer_text
+from vzero.tools.base import Tool
+from vzero.tools.images import GenerateImage, ImageEndpoint
 
 log = logging.getLogger("vzero.engine")
 
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    """One request for a generation, in no API's terms."""
+    """One request for a generation, in no API's terms; the model configuration a field leaves None is the chat's."""
 
     message: str
     author_id: str
     attachments: tuple[str, ...] = ()
     model_id: str | None = None
-    thinking: bool = False
+    thinking: bool | None = None
+    image_generations: bool | None = None
     system: str | None = None
     message_type: str = "message"  # fix-with-v0 / auto-fix-with-v0 focus the model on an error
+    task: dict[str, Any] | None = None  # a resolve: the answer to the task the chat's latest reply waits on
+    mcp_server_ids: tuple[str, ...] | None = None  # None: the caller's enabled MCP servers
+    skills: tuple[dict[str, Any], ...] = ()  # skills to attach ({type: remote|memory|project, ...})
+    design_system_id: str | None = None
+
+    def configuration(self) -> dict[str, Any]:
+        """The model configuration this request sets (what the chat keeps for later messages)."""
+        given = {"modelId": self.model_id, "thinking": self.thinking, "imageGenerations": self.image_generations}
+        return {k: v for k, v in given.items() if v is not None}
 
 
 class Notify(Protocol):
@@ -100,6 +117,7 @@ class GenerationManager:
         self.by_message: dict[str, Generation] = {}
         self._busy_chats: set[str] = set()
         self._model: ModelCall | None = None
+        self._images: ImageEndpoint | None = None
         # Queued: SQLite lets one writer in at a time (the others poll with sleeps), and stores running side by side
         # take the CPU from replies still streaming; starts queue behind each other for the same reason.
         self._writes = asyncio.Lock()
@@ -127,11 +145,14 @@ class GenerationManager:
         generation = self.by_message.get(message_id)
         return generation if generation is not None and not generation.done else None
 
-    async def start(self, chat: Chat, ask: Ask, *, new: bool = False) -> Started:
+    async def start(
+        self, chat: Chat, ask: Ask, *, new: bool = False, tooling: Tooling | None = None, base: FileSet | None = None
+    ) -> Started:
         """Create the user message, the assistant message and a pending version, then generate in the background.
 
         With `new=True` the chat is not stored yet (`store.chats.new_chat`): it is stored in the same transaction,
-        so a generation that cannot start leaves no empty chat behind.
+        so a generation that cannot start leaves no empty chat behind. `tooling`: what the request brings besides
+        the model (`engine.tooling.prepare`); `base`: the files a new chat starts from (a design system).
         """
         assert_released("a generation's start")
         model = self.model()
@@ -142,12 +163,12 @@ class GenerationManager:
             raise Conflict("A generation is already running in this chat; wait for it to finish or stop it")
         self._busy_chats.add(chat.id)
         try:
-            return await self._start(chat, ask, model, new)
+            return await self._start(chat, ask, model, new, tooling or Tooling(), base)
         except BaseException:
             self._busy_chats.discard(chat.id)
             raise
 
-    async def _start(self, chat: Chat, ask: Ask, model: ModelCall, new: bool) -> Started:
+    async def _start(self, chat: Chat, ask: Ask, model: ModelCall, new: bool, tooling: Tooling, base: FileSet | None) -> Started:
         runtime = self.runtime
         settings = runtime.settings
         resolved = await attachment_inputs.resolve(runtime, list(ask.attachments), model.supports_images)
@@ -160,32 +181,48 @@ class GenerationManager:
             if counted and beginning.prompts_today >= limit:
                 raise RateLimited(f"Daily message limit of {limit} reached; it resets at midnight UTC (VZERO_DAILY_MESSAGE_LIMIT)", retry_after=3600)
             chat = beginning.chat
-            model_name = resolve_model(settings, ask.model_id)
+            if base is not None and not beginning.files:
+                beginning.files = base
+            configuration = {**(chat.model_configuration or {}), **ask.configuration()}  # follow-ups keep the chat's
+            model_name = resolve_model(settings, configuration.get("modelId"))
+            resume = _resume(beginning.earlier, ask.task)
             request, shown = build_request(
                 PromptInput(
                     model=model_name,
                     files=beginning.files,
-                    history=_history(beginning.earlier),
+                    history=_history(beginning.earlier, resolving=resume is not None),
                     message=ask.message,
                     chat_system=ask.system or chat.system,
                     project_instructions=beginning.project.instructions if beginning.project else None,
                     images=tuple(resolved.images),
                     text_attachments=tuple(resolved.texts),
                     fix_error=ask.message_type in ("fix-with-v0", "auto-fix-with-v0"),
-                    thinking=ask.thinking,
+                    thinking=bool(configuration.get("thinking")),
                     max_output_tokens=settings.max_output_tokens,
                     file_budget_chars=settings.context_file_budget_chars,
+                    tool_instructions=tooling.instructions,
+                    answers_tools=resume is not None,
                 )
             )
             rows = await generation_store.insert_start(
                 session, beginning, new=new, message=ask.message, message_type=ask.message_type, author_id=ask.author_id,
-                attachments=resolved.records, model_id=ask.model_id or model_name, title=_title(ask.message),
+                attachments=resolved.records, model_id=configuration.get("modelId") or model_name, title=_title(ask.message),
+                task=ask.task, configuration=configuration if ask.configuration() and not new else None,
             )
             await session.commit()
+        tools = [*self._built_in_tools(chat), *tooling.tools]
+        if configuration.get("imageGenerations") and settings.image_provider:
+            tools.append(GenerateImage(self.image_endpoint(), settings.max_images_per_version))
+        plan = ToolPlan(
+            tools=tuple(tools), sources=tooling.sources,
+            grants=_grants(beginning.earlier, ask.task), resume=resume,
+            budget=Budget(settings.agent_max_rounds, settings.agent_budget_seconds, settings.agent_max_tokens),
+            timeout=settings.tool_timeout, max_output_chars=settings.tool_max_output_chars,
+        )
         generation = Generation(
             chat_id=chat.id, message_id=rows.assistant.id, version_id=rows.version.id, request=request, base_files=beginning.files,
             model=model, files_read=shown, author_id=ask.author_id, chat_owner_id=chat.owner_id,
-            views=tuple(make() for make in self.views), rows=rows,
+            views=tuple(make() for make in self.views), rows=rows, tools=plan,
         )
         self.by_message[generation.message_id] = generation
         generation.start(functools.partial(self._store, base_manifest=beginning.base.manifest_hash if beginning.base else None))
@@ -195,6 +232,23 @@ class GenerationManager:
             for created in (rows.user.id, rows.assistant.id):
                 self.notify("message.created", chat_id=chat.id, message_id=created, owner_id=chat.owner_id)
         return Started(generation, tuple(beginning.earlier))
+
+    def image_endpoint(self) -> ImageEndpoint:
+        """The images/generations endpoint (VZERO_IMAGE_PROVIDER), built on first use."""
+        if self._images is None:
+            self._images = ImageEndpoint(self.runtime.settings)
+        return self._images
+
+    def _built_in_tools(self, chat: Chat) -> tuple[Tool, ...]:
+        """The actions every reply may take: questions for the user, a plan to approve, environment variables."""
+        project_id = chat.project_id
+        db = self.runtime.db
+
+        async def env_names() -> frozenset[str]:
+            async with db.session() as session:
+                return frozenset(v.key for v in await project_store.env_vars_of(session, project_id or ""))
+
+        return (AskUserQuestions(), ExitPlanMode(), GetOrRequestIntegration(env_names, project_id))
 
     async def _store(self, generation: Generation, outcome: Outcome, *, base_manifest: str | None) -> None:
         """Write the outcome in one transaction: the message, the version and the usage ledger; then update the
@@ -209,7 +263,8 @@ class GenerationManager:
                 raw=outcome.raw, parts=outcome.parts, columns=outcome.columns,
                 tokens=(tally.input, tally.output, tally.cache_read, tally.cache_write), credits=cost,
                 model=generation.request.model, user_id=generation.author_id or generation.chat_owner_id, files=outcome.files,
-                base_manifest=base_manifest,
+                base_manifest=base_manifest, turns=outcome.rounds, images=outcome.images, image_model=runtime.settings.image_model,
+                image_credits=rates_for(runtime.settings.image_model, runtime.settings.credit_rates).get("image", 0.0),
             )
             try:
                 async with self._writes, runtime.db.session() as session:
@@ -260,6 +315,8 @@ class GenerationManager:
             await asyncio.wait([g.task for g in running if g.task], timeout=15)
         if self._model is not None:
             await self._model.aclose()
+        if self._images is not None:
+            await self._images.aclose()
 
 
 async def recover_interrupted(runtime: Runtime) -> int:
@@ -295,17 +352,97 @@ def _settle(
     set_committed_value(version, "status", "completed" if status == "completed" else "failed")
 
 
-def _history(messages: Sequence[Message]) -> tuple[ChatTurn, ...]:
-    """Earlier turns; assistant replies shortened to their prose and the list of files they wrote."""
+def _history(messages: Sequence[Message], *, resolving: bool = False) -> tuple[ChatTurn, ...]:
+    """Earlier turns; assistant replies shortened to their prose and the list of files they wrote, with the tool
+    calls they made and their results. `resolving`: the last reply's waiting call gets its result from this one."""
     turns: list[ChatTurn] = []
-    for message in messages:
+    last = len(messages) - 1
+    for index, message in enumerate(messages):
         if message.role == "user":
+            if message.task is not None and index and _waiting(messages[index - 1]):
+                continue  # an answer to a waiting call: it went back to the model as that call's result
             turns.append(ChatTurn(role="user", text=message.content))
+        elif message.status == "completed" and message.turns:
+            turns.extend(_rounds(message, messages[index + 1 :], open_end=resolving and index == last))
         elif message.status == "completed" and message.raw:
-            parsed = parse_complete(message.raw)
-            written = "".join(f"\n[wrote {f.path}]" for f in parsed.files)
-            turns.append(ChatTurn(role="assistant", text=(parsed.text.strip() + written).strip() or "(done)"))
+            turns.append(ChatTurn(role="assistant", text=_summary(message.raw)))
     return tuple(turns)
+
+
+def _summary(raw: str) -> str:
+    parsed = parse_complete(raw)
+    written = "".join(f"\n[wrote {f.path}]" for f in parsed.files)
+    return (parsed.text.strip() + written).strip() or "(done)"
+
+
+def _waiting(message: Message) -> dict[str, Any] | None:
+    """The call a reply ended waiting on, if it did."""
+    if message.role != "assistant" or message.status != "completed" or not message.turns:
+        return None
+    pending = message.turns[-1].get("pending")
+    return pending if isinstance(pending, dict) else None
+
+
+def _rounds(message: Message, after: Sequence[Message], *, open_end: bool) -> list[ChatTurn]:
+    """A reply's rounds as turns: each round's text and calls, then their results; the results of a call that
+    waited come from the reply that answered it, else say what the user did instead."""
+    turns: list[ChatTurn] = []
+    later: dict[str, dict[str, Any]] = {}
+    pending = _waiting(message)
+    if pending is not None and not open_end:
+        answer = after[0] if after and after[0].role == "user" else None
+        reply = after[1] if len(after) > 1 and after[1].role == "assistant" else None
+        resumed = reply.turns[0].get("resumed") if reply is not None and reply.status == "completed" and reply.turns else None
+        if resumed:
+            later = {r["id"]: r for r in resumed}
+        elif answer is not None and answer.task is not None:
+            later = {pending["id"]: {"output": answer_text(answer.task)}}
+        else:
+            later = {pending["id"]: {"output": "The user did not answer: they sent a new message instead."}}
+    for entry in message.turns or []:
+        if "resumed" in entry:
+            continue  # the previous reply's results: given with it
+        text = _summary(entry.get("text") or "") if entry.get("text") else ""
+        calls = tuple(ToolCall(c["id"], c["name"], c.get("input") or {}) for c in entry.get("calls") or [])
+        if not calls:
+            if text:
+                turns.append(ChatTurn(role="assistant", text=text))
+            continue
+        turns.append(ChatTurn(role="assistant", text=text, tool_calls=calls))
+        if "pending" in entry and open_end:
+            break  # this reply gives them
+        known = {r["id"]: r for r in entry.get("results") or []}
+        known.update(later)
+        results = tuple(
+            ToolResult(c.id, c.name, str(known[c.id].get("output", "")), bool(known[c.id].get("error"))) if c.id in known
+            else ToolResult(c.id, c.name, NOT_RUN, is_error=True)
+            for c in calls
+        )
+        turns.append(ChatTurn(role="user", text="", tool_results=results))
+    return turns
+
+
+def _resume(earlier: Sequence[Message], task: dict[str, Any] | None) -> Resume | None:
+    """What a resolve gives the call the chat's latest reply waits on (None: it waits on none, or this is no resolve)."""
+    if task is None or not earlier:
+        return None
+    pending = _waiting(earlier[-1])
+    if pending is None:
+        return None
+    entry = earlier[-1].turns[-1]  # type: ignore[index]
+    calls = tuple(ToolCall(c["id"], c["name"], c.get("input") or {}) for c in entry.get("calls") or [])
+    results = tuple(ToolResult(r["id"], r["name"], str(r.get("output", "")), bool(r.get("error"))) for r in entry.get("results") or [])
+    return Resume(calls, results, ToolCall(pending["id"], pending["name"], pending.get("input") or {}), task)
+
+
+def _grants(earlier: Sequence[Message], task: dict[str, Any] | None) -> frozenset[str]:
+    """The tool calls the user allowed in this chat (strict: a tool with exactly that input)."""
+    tasks = [m.task for m in earlier if m.role == "user" and m.task]
+    if task is not None:
+        tasks.append(task)
+    return frozenset(
+        grant_key(p["toolName"], p.get("input")) for t in tasks if t.get("type") == "confirmed-permissions" for p in t.get("permissions") or []
+    )
 
 
 def _title(message: str) -> str:

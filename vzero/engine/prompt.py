@@ -43,6 +43,8 @@ class PromptInput:
     thinking: bool = False
     max_output_tokens: int = 16000
     file_budget_chars: int = 120_000
+    tool_instructions: str = ""  # what the request's tools need said (the skills it may load, ...)
+    answers_tools: bool = False  # the reply starts by giving results of the last reply's calls: no new user turn
 
 
 def in_model_context(entry: FileEntry) -> bool:
@@ -98,6 +100,8 @@ def build_request(prompt: PromptInput) -> tuple[GenerationRequest, list[str]]:
     locked = prompt.files.locked_paths()
     if locked:
         sections.append("## LOCKED files (never change, move or delete these)\n\n" + "\n".join(f"- {p}" for p in locked))
+    if prompt.tool_instructions:
+        sections.append(prompt.tool_instructions.strip())
     body, shown = files_section(prompt.files, prompt.file_budget_chars)
     sections.append("## The project now\n\n" + body)
     message = prompt.message
@@ -108,7 +112,8 @@ def build_request(prompt: PromptInput) -> tuple[GenerationRequest, list[str]]:
         )
     for attachment in prompt.text_attachments:
         message += f"\n\nAttached file {attachment.name}:\n```\n{attachment.text}\n```"
-    turns = (*prompt.history[-_HISTORY_TURNS:], ChatTurn(role="user", text=message, images=prompt.images))
+    history = prompt.history[-_HISTORY_TURNS:]
+    turns = history if prompt.answers_tools else (*history, ChatTurn(role="user", text=message, images=prompt.images))
     request = GenerationRequest(
         model=prompt.model,
         system="\n\n".join(sections),
@@ -120,18 +125,27 @@ def build_request(prompt: PromptInput) -> tuple[GenerationRequest, list[str]]:
 
 
 def _alternating(turns: tuple[ChatTurn, ...]) -> tuple[ChatTurn, ...]:
-    """Providers want user/assistant turns alternating, starting with the user: merge or drop what does not fit."""
+    """Providers want user/assistant turns alternating, starting with the user, and each tool call answered in the
+    turn right after it: merge or drop what does not fit."""
     merged: list[ChatTurn] = []
     for turn in turns:
-        if not turn.text.strip() and not turn.images:
+        if not turn.text.strip() and not turn.images and not turn.tool_calls and not turn.tool_results:
             continue
         if merged and merged[-1].role == turn.role:
             last = merged[-1]
-            merged[-1] = ChatTurn(role=last.role, text=last.text + "\n\n" + turn.text, images=last.images + turn.images)
+            text = "\n\n".join(t for t in (last.text, turn.text) if t.strip())
+            merged[-1] = ChatTurn(
+                role=last.role, text=text, images=last.images + turn.images, tool_calls=last.tool_calls + turn.tool_calls,
+                tool_results=last.tool_results + turn.tool_results,
+            )
         else:
             merged.append(turn)
-    while merged and merged[0].role != "user":
-        merged.pop(0)
+    # A cut history may start with results whose calls were dropped: the results go too.
+    while merged and (merged[0].role != "user" or merged[0].tool_results):
+        first = merged.pop(0)
+        if first.role == "user" and (first.text.strip() or first.images):
+            merged.insert(0, ChatTurn(role="user", text=first.text, images=first.images))
+            break
     return tuple(merged)
 
 

@@ -22,6 +22,9 @@ from vzero.providers.types import (
     StreamEvent,
     TextChunk,
     ThinkingChunk,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
     Usage,
 )
 
@@ -39,6 +42,9 @@ __all__ = [
     "StreamEvent",
     "TextChunk",
     "ThinkingChunk",
+    "ToolCall",
+    "ToolResult",
+    "ToolSpec",
     "Usage",
     "get_provider",
     "provider_class",

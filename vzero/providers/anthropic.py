@@ -14,7 +14,8 @@ from vzero.errors import ProviderError, ProviderNotConfigured
 from vzero.providers.base import Provider
 from vzero.providers.network import http_client, is_transient_status, transport_errors
 from vzero.providers.sse import pump_sse
-from vzero.providers.types import Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
+from vzero.providers.tools import ToolCallAssembler, tool_turn_text
+from vzero.providers.types import ChatTurn, Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
 
 if TYPE_CHECKING:
     import anthropic
@@ -115,6 +116,7 @@ class AnthropicProvider(Provider):
         """
         counts = {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
         seen_usage = False
+        calls = ToolCallAssembler()
 
         def on_event(event: str, data: str) -> bool:
             nonlocal seen_usage
@@ -130,6 +132,15 @@ class AnthropicProvider(Provider):
                     emit(TextChunk(delta["text"]))
                 elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"), str):
                     emit(ThinkingChunk(delta["thinking"]))
+                elif delta.get("type") == "input_json_delta" and isinstance(payload.get("index"), int):
+                    calls.add(payload["index"], arguments=delta.get("partial_json"))
+            elif kind == "content_block_start":
+                block = _dict(payload.get("content_block"))
+                if block.get("type") == "tool_use" and isinstance(payload.get("index"), int):
+                    calls.add(payload["index"], call_id=str(block.get("id") or ""), name=str(block.get("name") or ""))
+            elif kind == "content_block_stop":
+                for call in calls.complete():
+                    emit(call)
             elif kind == "message_start":
                 seen_usage |= _merge_usage(counts, _dict(payload.get("message")).get("usage"))
             elif kind == "message_delta":
@@ -138,6 +149,8 @@ class AnthropicProvider(Provider):
                 seen_usage |= _merge_usage(counts, payload.get("usage"))
                 stop_reason = _dict(payload.get("delta")).get("stop_reason")
                 if isinstance(stop_reason, str) and stop_reason:
+                    for call in calls.complete():  # a block whose stop event never came
+                        emit(call)
                     if seen_usage:
                         emit(Usage(
                             input_tokens=counts["input_tokens"],
@@ -168,18 +181,10 @@ class AnthropicProvider(Provider):
         """Keyword arguments of messages.create for `request`."""
         messages: list[dict[str, Any]] = []
         for turn in request.turns:
-            content: list[dict[str, Any]] = []
-            for image in turn.images if turn.role == "user" else ():
-                if image.media_type not in IMAGE_TYPES:
-                    raise ProviderError(
-                        f"{self.label} accepts images of type {', '.join(sorted(IMAGE_TYPES))}, "
-                        f"not {image.media_type!r}"
-                    )
-                data = base64.b64encode(image.data).decode("ascii")
-                source = {"type": "base64", "media_type": image.media_type, "data": data}
-                content.append({"type": "image", "source": source})
-            if turn.text.strip():  # the API refuses empty text blocks
-                content.append({"type": "text", "text": turn.text})
+            if not request.tools and (turn.tool_calls or turn.tool_results):
+                # The API wants the tools defined to read tool blocks: without tools they are written as text.
+                turn = ChatTurn(turn.role, tool_turn_text(turn), turn.images)
+            content = self._content(turn)
             if content:
                 messages.append({"role": turn.role, "content": content})
         if messages:
@@ -188,17 +193,49 @@ class AnthropicProvider(Provider):
         params: dict[str, Any] = {"model": request.model, "max_tokens": request.max_output_tokens, "messages": messages}
         if request.system:
             params["system"] = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
+        if request.tools:
+            params["tools"] = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
+            if request.tool_choice == "required":
+                params["tool_choice"] = {"type": "any"}
+            elif request.tool_choice not in (None, "auto"):
+                params["tool_choice"] = {"type": "tool", "name": request.tool_choice}
         modern = _claude_version(request.model) >= ADAPTIVE_SINCE or "mythos" in request.model
         budget = min(MAX_THINKING_BUDGET, request.max_output_tokens // 2)
-        if request.thinking and modern:
+        # With thinking on, the API wants an assistant turn's thinking blocks (signed) back with its tool calls; they
+        # are not kept, so a conversation that has called tools goes on without thinking.
+        thinking = request.thinking and not any(turn.tool_calls for turn in request.turns)
+        if thinking and modern:
             # Claude 4.6 and later decide their own budget; the 5 family refuses a fixed one.
             params["thinking"] = {"type": "adaptive"}
-        elif request.thinking and budget >= MIN_THINKING_BUDGET:
+        elif thinking and budget >= MIN_THINKING_BUDGET:
             params["thinking"] = {"type": "enabled", "budget_tokens": budget}
         elif request.temperature is not None and not modern:
             # Newer models and thinking refuse sampling parameters, and this SDK no longer types the field.
             params["extra_body"] = {"temperature": request.temperature}
         return params
+
+    def _content(self, turn: ChatTurn) -> list[dict[str, Any]]:
+        """A turn's content blocks: tool results first in a user turn, tool calls last in an assistant turn."""
+        content: list[dict[str, Any]] = []
+        for result in turn.tool_results:
+            block: dict[str, Any] = {"type": "tool_result", "tool_use_id": result.call_id, "content": result.output or "(empty)"}
+            if result.is_error:
+                block["is_error"] = True
+            content.append(block)
+        for image in turn.images if turn.role == "user" else ():
+            if image.media_type not in IMAGE_TYPES:
+                raise ProviderError(
+                    f"{self.label} accepts images of type {', '.join(sorted(IMAGE_TYPES))}, "
+                    f"not {image.media_type!r}"
+                )
+            data = base64.b64encode(image.data).decode("ascii")
+            source = {"type": "base64", "media_type": image.media_type, "data": data}
+            content.append({"type": "image", "source": source})
+        if turn.text.strip():  # the API refuses empty text blocks
+            content.append({"type": "text", "text": turn.text})
+        for call in turn.tool_calls:
+            content.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments})
+        return content
 
     def translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
         """Map an SDK or transport error to ProviderError, naming provider, base URL and model (never the key)."""

@@ -14,7 +14,8 @@ from vzero.errors import ProviderError, ProviderNotConfigured
 from vzero.providers.base import Provider
 from vzero.providers.network import http_client, is_transient_status, transport_errors
 from vzero.providers.sse import pump_sse
-from vzero.providers.types import Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
+from vzero.providers.tools import ToolCallAssembler, tool_turn_text
+from vzero.providers.types import ChatTurn, Emit, Finish, FinishReason, GenerationRequest, TextChunk, ThinkingChunk, Usage
 
 if TYPE_CHECKING:
     import httpx2
@@ -27,7 +28,9 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 _NO_KEY = "no-key"
 
 # Words with which servers say they do not accept a request field at all.
-_REFUSAL_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra", "not permitted", "not allowed")
+_REFUSAL_WORDS = (
+    "unsupported", "not supported", "does not support", "unrecognized", "unknown", "extra", "not permitted", "not allowed",
+)
 
 _FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -53,6 +56,7 @@ class OpenAICompatibleProvider(Provider):
 
         api_key: SecretStr | None = None
         base_url: str | None = None
+        reasoning_effort: str = "medium"  # what `thinking` asks of a reasoning model
 
         @field_validator("base_url")
         @classmethod
@@ -85,6 +89,9 @@ class OpenAICompatibleProvider(Provider):
         # What this server turned out not to accept, learned from 400 replies and kept for later calls.
         self._send_stream_options = True
         self._use_max_completion_tokens = self.base_url == OPENAI_BASE_URL
+        self._no_tools: set[str] = set()  # models that refused `tools`: they answer without them
+        self._no_reasoning_effort: set[str] = set()  # models that refused `reasoning_effort`
+        self.reasoning_effort = options.reasoning_effort
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -98,6 +105,7 @@ class OpenAICompatibleProvider(Provider):
             fields = {
                 "api_key": settings.openai_api_key,
                 "base_url": settings.openai_base_url,
+                "reasoning_effort": settings.reasoning_effort,
                 **cls.timeouts_from_settings(settings),
             }
             options = cls.Options.model_validate(fields)
@@ -123,6 +131,7 @@ class OpenAICompatibleProvider(Provider):
         """
         finished = False
         refused = False
+        calls = ToolCallAssembler()
 
         def on_event(_: str, data: str) -> bool:
             nonlocal finished, refused
@@ -152,10 +161,15 @@ class OpenAICompatibleProvider(Provider):
                     if isinstance(refusal, str) and refusal:
                         refused = True
                         emit(TextChunk(refusal))
+                    tool_calls = delta.get("tool_calls")
+                    if tool_calls:
+                        _add_tool_deltas(calls, tool_calls)
                 reason = choice.get("finish_reason")
                 if isinstance(reason, str) and reason and not finished:
                     # Emitted at once (the guard holds it back) so a connection lost after it keeps the answer.
                     finished = True
+                    for call in calls.complete():
+                        emit(call)
                     mapped = _FINISH_REASONS.get(reason, "other")
                     emit(Finish("content-filter" if refused and mapped == "stop" else mapped))
             return False
@@ -164,25 +178,36 @@ class OpenAICompatibleProvider(Provider):
             await pump_sse(await self._open(request, stack), on_event)
 
     async def _open(self, request: GenerationRequest, stack: AsyncExitStack) -> httpx2.Response:
-        """Send the request; when the server refuses a parameter with a 400, adapt once and remember it."""
+        """Send the request; when the server refuses a parameter with a 400, adapt and remember it (each once)."""
         import openai
 
-        try:
-            return await self._send(request, stack)
-        except openai.BadRequestError as exc:
-            text = _error_text(exc).lower()
-            token_field = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
-            if _refuses(text, token_field):
-                self._use_max_completion_tokens = not self._use_max_completion_tokens
-            elif self._send_stream_options and (_refuses(text, "stream_options") or _refuses(text, "include_usage")):
-                # Older servers and some proxies refuse stream_options; usage is then estimated.
-                self._send_stream_options = False
-            else:
-                raise
+        adapted: set[str] = set()
+        while True:
             try:
                 return await self._send(request, stack)
-            except openai.BadRequestError:
-                raise exc from None
+            except openai.BadRequestError as exc:
+                change = self._adapt(_error_text(exc).lower(), request)
+                if change is None or change in adapted:
+                    raise
+                adapted.add(change)
+
+    def _adapt(self, text: str, request: GenerationRequest) -> str | None:
+        """What to change after a 400 saying `text`; None when it names nothing this provider can leave out."""
+        token_field = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
+        if _refuses(text, token_field):
+            self._use_max_completion_tokens = not self._use_max_completion_tokens
+            return "tokens"
+        if self._send_stream_options and (_refuses(text, "stream_options") or _refuses(text, "include_usage")):
+            # Older servers and some proxies refuse stream_options; usage is then estimated.
+            self._send_stream_options = False
+            return "stream_options"
+        if request.thinking and request.model not in self._no_reasoning_effort and _refuses(text, "reasoning_effort"):
+            self._no_reasoning_effort.add(request.model)  # a model that does not reason: it answers without
+            return "reasoning_effort"
+        if request.tools and request.model not in self._no_tools and (_refuses(text, "tools") or _refuses(text, "tool_choice")):
+            self._no_tools.add(request.model)  # a model that cannot call tools still answers, without them
+            return "tools"
+        return None
 
     async def _send(self, request: GenerationRequest, stack: AsyncExitStack) -> httpx2.Response:
         """POST /chat/completions through the SDK's own request method (its documented way to send a body as is).
@@ -201,26 +226,36 @@ class OpenAICompatibleProvider(Provider):
 
     def _params(self, request: GenerationRequest) -> dict[str, Any]:
         """The JSON body of a chat completion for `request` (also the keyword arguments of chat.completions.create)."""
+        tools = request.tools if request.model not in self._no_tools else ()
         messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         for turn in request.turns:
-            if turn.images and turn.role == "user":
-                parts: list[dict[str, Any]] = [{"type": "text", "text": turn.text}] if turn.text else []
-                for image in turn.images:
-                    url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
-                    parts.append({"type": "image_url", "image_url": {"url": url}})
-                messages.append({"role": turn.role, "content": parts})
-            else:
-                messages.append({"role": turn.role, "content": turn.text})
+            messages.extend(_messages(turn, native_tools=bool(tools)))
         params: dict[str, Any] = {"model": request.model, "messages": messages}
         token_field = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
         params[token_field] = request.max_output_tokens
         if request.temperature is not None:
             params["temperature"] = request.temperature
+        if request.thinking and request.model not in self._no_reasoning_effort:
+            params["reasoning_effort"] = self.reasoning_effort
+        if tools:
+            params["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                for t in tools
+            ]
+            choice = request.tool_choice
+            if choice == "required":
+                params["tool_choice"] = "required"
+            elif choice not in (None, "auto"):
+                params["tool_choice"] = {"type": "function", "function": {"name": choice}}
         if self._send_stream_options:
             params["stream_options"] = {"include_usage": True}
         return params
+
+    def tools_refused(self, model: str) -> bool:
+        """Whether `model` refused tools on this server (its calls go without them)."""
+        return model in self._no_tools
 
     def translate(self, exc: Exception, request: GenerationRequest) -> ProviderError:
         """Map an SDK or transport error to ProviderError, naming provider, base URL and model (never the key)."""
@@ -252,6 +287,51 @@ class OpenAICompatibleProvider(Provider):
         if isinstance(exc, openai.OpenAIError | ValueError):
             return ProviderError(f"{where} sent a reply that could not be read: {self._redact(str(exc))}")
         return ProviderError(f"{where}: unexpected {type(exc).__name__}: {self._redact(str(exc))}")
+
+
+def _messages(turn: ChatTurn, *, native_tools: bool) -> list[dict[str, Any]]:
+    """A turn as Chat Completions messages: an assistant's tool calls on its message, each result a `tool` message
+    of its own before the user's text; without native tools both are written into the text."""
+    if not native_tools and (turn.tool_calls or turn.tool_results):
+        return [{"role": turn.role, "content": tool_turn_text(turn)}]
+    if turn.role == "assistant":
+        message: dict[str, Any] = {"role": "assistant", "content": turn.text or None}
+        if turn.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": jsontext.dumps(c.arguments).decode()}}
+                for c in turn.tool_calls
+            ]
+        elif not turn.text:
+            message["content"] = ""
+        return [message]
+    messages: list[dict[str, Any]] = [{"role": "tool", "tool_call_id": r.call_id, "content": r.output} for r in turn.tool_results]
+    if turn.images:
+        parts: list[dict[str, Any]] = [{"type": "text", "text": turn.text}] if turn.text else []
+        for image in turn.images:
+            url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        messages.append({"role": "user", "content": parts})
+    elif turn.text or not turn.tool_results:
+        messages.append({"role": "user", "content": turn.text})
+    return messages
+
+
+def _add_tool_deltas(calls: ToolCallAssembler, deltas: Any) -> None:
+    """Streamed `tool_calls` pieces: the first of each index names the call, later ones add to its arguments."""
+    if not isinstance(deltas, list):
+        return
+    for piece in deltas:
+        if not isinstance(piece, dict):
+            continue
+        function = piece.get("function")
+        function = function if isinstance(function, dict) else {}
+        index = piece.get("index")
+        calls.add(
+            index if isinstance(index, int) else len(calls),
+            call_id=piece.get("id") if isinstance(piece.get("id"), str) else None,
+            name=function.get("name") if isinstance(function.get("name"), str) else None,
+            arguments=function.get("arguments"),
+        )
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 FinishReason = Literal["stop", "length", "content-filter", "tool-calls", "error", "other"]
 
@@ -18,12 +18,45 @@ class ImageInput:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool the model may call: its name, what it does, and the JSON schema of its input (an object)."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A call the model made: the id it gave it, the tool and the input; `problem` says why the input could not
+    be read (the model then hears of it instead of the tool running)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool call returned, as the model reads it."""
+
+    call_id: str
+    name: str
+    output: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ChatTurn:
-    """One turn of the conversation."""
+    """One turn of the conversation: an assistant turn may end in tool calls, and the user turn after it carries
+    their results (before any text of its own)."""
 
     role: Literal["user", "assistant"]
     text: str
     images: tuple[ImageInput, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_results: tuple[ToolResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +69,8 @@ class GenerationRequest:
     max_output_tokens: int
     thinking: bool = False
     temperature: float | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | None = None  # None/"auto": the model decides; "required": it must call one; else a tool's name
 
 
 @dataclass(slots=True)  # made per chunk: not frozen, whose init is slower
@@ -70,6 +105,6 @@ class Finish:
     reason: FinishReason
 
 
-StreamEvent = TextChunk | ThinkingChunk | Usage | Finish
+StreamEvent = TextChunk | ThinkingChunk | ToolCall | Usage | Finish
 Emit = Callable[[StreamEvent], None]  # where a provider hands its events, one at a time, as they arrive
 TEXT_CHUNKS = (TextChunk, ThinkingChunk)  # a tuple: isinstance with a union type is slower, and this runs per chunk

@@ -278,6 +278,15 @@ def _default_tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every vetted connection uses (certifi's CA bundle)."""
+    return _default_tls_context()
+
+
+def is_ip_literal(host: str) -> bool:
+    return _is_ip_literal(host)
+
+
 def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -292,6 +301,8 @@ __all__ = [
     "SafeFetcher",
     "address_problem",
     "display_url",
+    "is_ip_literal",
     "parse_url",
     "system_resolve",
+    "tls_context",
 ]

@@ -1,4 +1,5 @@
-"""Importing a shadcn-style registry item and, recursively, the registry items it depends on."""
+"""Importing a shadcn-style registry item and, recursively, the registry items it depends on; a design system is such
+an item whose CSS variables (its theme) are applied to a stylesheet."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class RegistryItem(BaseModel):
     dependencies: list[str] = Field(default_factory=list)
     devDependencies: list[str] = Field(default_factory=list)
     registryDependencies: list[str] = Field(default_factory=list)
+    cssVars: dict[str, dict[str, str]] = Field(default_factory=dict)  # theme / light / dark
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,53 @@ class _Fetched:
 async def import_registry(url: str, settings: Settings, fetcher: SafeFetcher | None = None) -> list[ImportedFile]:
     """The files of a registry item and of its registryDependencies, placed where the shadcn CLI would put them."""
     fetcher = fetcher or SafeFetcher(settings)
-    root = str(parse_url(url))
-    items = await _resolve(root, fetcher)
+    items = await _resolve(str(parse_url(url)), fetcher)
+    return _files(items, settings)
+
+
+async def import_design_system(url: str, settings: Settings, stylesheet: str, fetcher: SafeFetcher | None = None) -> list[ImportedFile]:
+    """A design system's files (as `import_registry`) and `stylesheet` with its theme applied: the CSS variables
+    of the item and its dependencies (the item's own win), in `:root` (light), `.dark` and `@theme inline`."""
+    fetcher = fetcher or SafeFetcher(settings)
+    items = await _resolve(str(parse_url(url)), fetcher)
+    variables: dict[str, dict[str, str]] = {}
+    for fetched in reversed(items):
+        for scope, values in fetched.item.cssVars.items():
+            variables.setdefault(scope, {}).update(values)
+    if not variables and not any(f.item.files for f in items):
+        raise SourceError(f"The design system at {display_url(url)} has neither files nor CSS variables")
+    return [*_files(items, settings, allow_empty=True), ImportedFile(THEMED_STYLESHEET, themed_css(stylesheet, variables).encode())]
+
+
+THEMED_STYLESHEET = "app/globals.css"
+_BLOCKS = {"light": ":root", "dark": ".dark", "theme": "@theme inline"}
+_VARIABLE = re.compile(r"[A-Za-z0-9-]{1,100}")
+
+
+def themed_css(css: str, variables: dict[str, dict[str, str]]) -> str:
+    """`css` with each scope's variables set in its block (changed in place, or added at the block's end; a block
+    that is missing is added)."""
+    for scope, selector in _BLOCKS.items():
+        values = {name: value for name, value in variables.get(scope, {}).items() if _VARIABLE.fullmatch(name) and "}" not in value and ";" not in value}
+        if not values:
+            continue
+        match = re.search(re.escape(selector) + r"\s*\{([^{}]*)\}", css)
+        if match is None:
+            lines = "".join(f"  --{name}: {value};\n" for name, value in values.items())
+            css = css.rstrip("\n") + f"\n\n{selector} {{\n{lines}}}\n"
+            continue
+        body = match.group(1)
+        for name, value in values.items():
+            line = re.compile(rf"(^|\n)(\s*)--{re.escape(name)}\s*:[^;\n]*;")
+            if line.search(body):
+                body = line.sub(lambda m, v=value, n=name: f"{m.group(1)}{m.group(2)}--{n}: {v};", body, count=1)
+            else:
+                body = body.rstrip() + f"\n  --{name}: {value};\n"
+        css = css[: match.start(1)] + body + css[match.end(1) :]
+    return css
+
+
+def _files(items: list[_Fetched], settings: Settings, *, allow_empty: bool = False) -> list[ImportedFile]:
     files: dict[str, ImportedFile] = {}
     for fetched in items:
         for file in fetched.item.files:
@@ -78,7 +125,7 @@ async def import_registry(url: str, settings: Settings, fetcher: SafeFetcher | N
     manifest = _package_json(items)
     if manifest is not None and "package.json" not in files:
         files["package.json"] = ImportedFile("package.json", manifest)
-    return select_files(files.values(), settings)
+    return select_files(files.values(), settings) if files or not allow_empty else []
 
 
 async def _resolve(root: str, fetcher: SafeFetcher) -> list[_Fetched]:

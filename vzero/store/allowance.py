@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vzero.store.tables import Message, UsageEvent
 
 # User messages that ask the model for work; edits, restores and automatic fixes do not count.
-PROMPT_TYPES = ("message", "fix-with-v0", "answered-questions")
+PROMPT_TYPES = ("message", "fix-with-v0", "answered-questions", "added-environment-variables", "added-integration")
 
 
 def month_of(now: datetime) -> tuple[datetime, datetime]:

@@ -68,6 +68,10 @@ class Finish:
     user_id: str  # whose usage it is
     files: FileSet
     base_manifest: str | None  # the manifest the files derive from: stored as a delta against it
+    turns: list[dict[str, Any]] | None = None  # the reply's tool rounds, when it called tools
+    images: int = 0  # images generated: a usage event each
+    image_model: str | None = None
+    image_credits: float = 0.0  # per image
 
 
 async def begin(session: AsyncSession, blobs: BlobStore, chat: Chat, *, new: bool, count_prompts_of: str | None) -> Beginning:
@@ -93,14 +97,17 @@ async def insert_start(
     attachments: list[dict[str, Any]],
     model_id: str,
     title: str,
+    task: dict[str, Any] | None = None,
+    configuration: dict[str, Any] | None = None,
 ) -> StartRows:
-    """Write the user message, the running assistant message and the pending version (and the chat if `new`)."""
+    """Write the user message, the running assistant message and the pending version (and the chat if `new`);
+    `configuration`: the chat's model configuration as this message changed it."""
     chat, base = beginning.chat, beginning.base
     now = utcnow()
     user = Message(
         id=new_id(), chat_id=chat.id, seq=beginning.message_seq + 1, role="user", type=message_type, content=message,
         parts=[], attachments=attachments, status="completed", finish_reason=None, author_id=author_id, input_tokens=0,
-        output_tokens=0, cache_read_tokens=0, cache_write_tokens=0, created_at=now, updated_at=now,
+        output_tokens=0, cache_read_tokens=0, cache_write_tokens=0, created_at=now, updated_at=now, task=task,
     )
     assistant = Message(
         id=new_id(), chat_id=chat.id, seq=beginning.message_seq + 2, role="assistant", type="message", content="", parts=[],
@@ -117,6 +124,8 @@ async def insert_start(
         changed["text"] = message
     if not chat.name:
         changed["name"] = title
+    if configuration is not None and configuration != chat.model_configuration:
+        changed["model_configuration"] = configuration
     connection = await session.connection()
     if new:
         for key, value in changed.items():
@@ -145,7 +154,7 @@ async def finish(session: AsyncSession, blobs: BlobStore, end: Finish) -> tuple[
         "key": end.message_id, "status": end.status, "finish_reason": end.finish_reason, "error": end.error,
         "content": end.content, "raw": end.raw, "parts": end.parts, "experimental_content": end.columns.get("experimental_content"),
         "input_tokens": tokens[0], "output_tokens": tokens[1], "cache_read_tokens": tokens[2], "cache_write_tokens": tokens[3],
-        "credits": end.credits, "updated_at": now,
+        "credits": end.credits, "updated_at": now, "turns": end.turns,
     })
     completed = end.status == "completed"
     manifest = await blobs.put_files(session, end.files, base=end.base_manifest)
@@ -162,6 +171,12 @@ async def finish(session: AsyncSession, blobs: BlobStore, end: Finish) -> tuple[
             "model": end.model, "input_tokens": tokens[0], "output_tokens": tokens[1], "cache_read_tokens": tokens[2],
             "cache_write_tokens": tokens[3], "credits": end.credits["total"], "created_at": now,
         })
+    if end.images:  # one event per image, priced per image
+        await connection.execute(_USAGE_EVENT, [{
+            "id": new_id(), "user_id": end.user_id, "chat_id": end.chat_id, "message_id": end.message_id, "type": "image_generation",
+            "model": end.image_model, "input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0, "cache_write_tokens": 0,
+            "credits": end.image_credits, "created_at": now,
+        } for _ in range(end.images)])
     return now, manifest
 
 
@@ -197,7 +212,7 @@ def _update_by_key(table: Table, *columns: str) -> Any:
 
 _FINISH_MESSAGE = _update_by_key(
     _MESSAGES, "status", "finish_reason", "error", "content", "raw", "parts", "experimental_content", "input_tokens",
-    "output_tokens", "cache_read_tokens", "cache_write_tokens", "credits", "updated_at",
+    "output_tokens", "cache_read_tokens", "cache_write_tokens", "credits", "updated_at", "turns",
 )
 _FINISH_VERSION = _update_by_key(_VERSIONS, "status", "manifest_hash", "updated_at")
 _CHAT_LATEST = _update_by_key(_CHATS, "latest_version_id", "updated_at")

@@ -1,4 +1,4 @@
-"""The usage ledger: one row per model-calling message, read by the v1 reports and the v2 usage routes."""
+"""The usage ledger: one row per model-calling message (and Model API call, and image), read by the reports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vzero.core.ids import new_id, utcnow
 from vzero.errors import InvalidInput
 from vzero.store.tables import Chat, Message, Project, UsageEvent, User
 
@@ -44,7 +45,9 @@ async def events(
 ) -> tuple[list[tuple[UsageEvent, dict[str, Any] | None]], str | None]:
     """The users' events, newest first, each with its message's stored cost (None once the message is gone), and the
     cursor of the next page (None on the last page)."""
-    query = select(UsageEvent, Message.credits).outerjoin(Message, Message.id == UsageEvent.message_id).where(UsageEvent.user_id.in_(list(user_ids)))
+    # Only a message event's cost is its message's: an image or a Model API call is priced on its own row.
+    priced = and_(Message.id == UsageEvent.message_id, UsageEvent.type == "message")
+    query = select(UsageEvent, Message.credits).outerjoin(Message, priced).where(UsageEvent.user_id.in_(list(user_ids)))
     if start is not None:
         query = query.where(UsageEvent.created_at >= start)
     if end is not None:
@@ -103,3 +106,15 @@ async def activity(session: AsyncSession, user_id: str, start: datetime | None, 
     chat_count = (await session.execute(chats)).scalar_one()
     days = {s.date() for s in stamps}
     return chat_count, len(stamps), len(days), min(stamps, default=None), max(stamps, default=None)
+
+
+async def record(
+    session: AsyncSession, *, user_id: str, kind: str, model: str, tokens: tuple[int, int, int, int], credits: float,
+    chat_id: str | None = None, message_id: str | None = None,
+) -> None:
+    """One line of the usage ledger (the Model API's calls: `api_request`)."""
+    session.add(UsageEvent(
+        id=new_id(), user_id=user_id, chat_id=chat_id, message_id=message_id, type=kind, model=model, input_tokens=tokens[0],
+        output_tokens=tokens[1], cache_read_tokens=tokens[2], cache_write_tokens=tokens[3], credits=credits, created_at=utcnow(),
+    ))
+    await session.flush()

@@ -151,6 +151,10 @@ class Message(Base):
     credits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
+    # An assistant reply that called tools: its rounds as the model saw them (engine.generation `rounds`), the
+    # history of the next reply. A user message that answered a task: the task (a resolve body's `task`).
+    turns: Mapped[list[Any] | None] = mapped_column(JSON)
+    task: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Version(Base):
@@ -251,6 +255,22 @@ class SignInLink(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Skill(Base):
+    """A memory skill: instructions a user (or the user's team) keeps for the model, attached by name."""
+
+    __tablename__ = "skills"
+    __table_args__ = (UniqueConstraint("owner_id", "scope", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # user | team (shared with the owner's team)
+    team_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
 
 
 @event.listens_for(Base.metadata, "after_create")

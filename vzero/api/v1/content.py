@@ -2,8 +2,9 @@
 deltas.
 
 The AST is `[[0, [node, ...]]]`; a node is `["p", {}, text]`, `["Codeblock", {"lang", "file"}, code]` or
-`["AssistantMessageContentPart", {"part": {...}}]`. Text grows through v0's append delta
-`[[0, 1, i, 2, "more"], 9, 9]`; new nodes arrive as jsondiffpatch array inserts.
+`["AssistantMessageContentPart", {"part": {...}}]` (a thought, a tool call, an agent action: the latter two shaped as
+v2's parts). Text grows through v0's append delta `[[0, 1, i, 2, "more"], 9, 9]`; new nodes arrive as jsondiffpatch
+array inserts, and a tool call's node is replaced by its finished form when its result comes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from vzero.core import jsontext
-from vzero.core.parts import FileChanged, FileEnded, FileStarted, PartStarted, ThinkingEnded
+from vzero.core.parts import ActionTaken, FileChanged, FileEnded, FileStarted, PartStarted, ThinkingEnded, ToolCallEnded, ToolCallStarted
 from vzero.engine.events import Ended, Event
 
 Delta = Any
@@ -92,6 +93,18 @@ class ContentBuilder:
         """A line of its own (a deleted or moved file, a skipped locked file)."""
         return self._insert(["p", {}, text], grows=False)
 
+    def part(self, part: dict[str, Any]) -> tuple[int, list[Delta]]:
+        """A content part node (a tool call, an agent action): its index, and the delta that inserts it."""
+        deltas = self._insert(["AssistantMessageContentPart", {"part": part}], grows=False)
+        return len(self._nodes) - 1, deltas
+
+    def replace_part(self, index: int, part: dict[str, Any]) -> list[Delta]:
+        """The part of node `index` becomes `part`."""
+        node = self._nodes[index]
+        old = node[1]["part"]
+        node[1] = {"part": part}
+        return [{"_t": "a", "0": {"_t": "a", "1": {"_t": "a", str(index): {"_t": "a", "1": {"part": [old, part]}}}}}]
+
 
 def _copy(node: list[Any]) -> list[Any]:
     return [node[0], dict(node[1]), *node[2:]]
@@ -110,12 +123,13 @@ class V1Content:
     gets its `experimental_content` (`columns`) whoever listens, and a listener can join at any point.
     """
 
-    __slots__ = ("_thinking", "builder", "frames")
+    __slots__ = ("_calls", "_thinking", "builder", "frames")
 
     def __init__(self) -> None:
         self.builder = ContentBuilder()
         self.frames: list[bytes] = []
         self._thinking = False  # a thinking part is open: v1 shows it only when it ends
+        self._calls: dict[str, tuple[int, dict[str, Any]]] = {}  # tool calls waiting for their result: node and part
 
     def add(self, event: Event) -> None:
         if type(event) is str:  # nearly every event: more prose or code
@@ -140,7 +154,30 @@ class V1Content:
         if isinstance(event, FileChanged):
             if event.operation is None:
                 return frames(builder.note(event.note or f"{event.path} was left as it was"))
-            return frames(builder.note(f"Moved {event.path} to {event.to_path}" if event.to_path else f"Deleted {event.path}"))
+            if event.to_path:
+                return frames(builder.note(f"Moved {event.path} to {event.to_path}"))
+            done = {"delete": "Deleted", "create": "Created", "update": "Updated"}.get(event.operation, "Changed")
+            return frames(builder.note(f"{done} {event.path}"))
+        if isinstance(event, ToolCallStarted):
+            self._thinking = False
+            part = {"type": "tool-call", "name": event.name, "input": event.input, "status": "ok"}
+            index, deltas = builder.part(part)
+            self._calls[event.call_id] = (index, part)
+            return frames(deltas)
+        if isinstance(event, ToolCallEnded):
+            called = self._calls.pop(event.call_id, None)
+            if called is None:
+                return b""
+            index, part = called
+            if event.permissions:
+                return frames(builder.replace_part(index, {**part, "suggestedPermissions": list(event.permissions)}))
+            return frames(builder.replace_part(index, {**part, "output": event.output, "status": event.status}))
+        if isinstance(event, ActionTaken):
+            self._thinking = False
+            action: dict[str, Any] = {"type": "agent-action", "name": event.name, "summary": event.summary}
+            if event.data is not None:
+                action["data"] = event.data
+            return frames(builder.part(action)[1])
         if isinstance(event, Ended) and event.status != "completed":
             error = {"type": event.status, "message": event.error or event.status}
             return b"data: " + jsontext.dumps({"type": "error", "error": error, "finishReason": event.finish_reason}) + b"\n\n"

@@ -16,8 +16,10 @@ from vzero.api.deps import CallerDep, GenerationsDep
 from vzero.api.params import ask_of
 from vzero.api.sse import SSE_RESPONSE
 from vzero.api.v1 import schemas
+from vzero.api.v1.schemas import ModelConfiguration
 from vzero.api.v1.stream import V1Stream
 from vzero.api.v1.views import V1Views, V1ViewsDep
+from vzero.api.v2.schemas import Task
 from vzero.core import metadata as chat_metadata
 from vzero.core.access import Principal
 from vzero.engine import turns
@@ -29,16 +31,11 @@ router = APIRouter(tags=["generation"])
 Mode = Literal["sync", "async", "experimental_stream"]
 
 
-class Task(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    type: Literal["confirmed-steps", "plan-exit-response", "answered-questions", "confirmed-permissions", "vercel-connect-setup"]
-
-
 class ResolveTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task: Task
     responseMode: Mode = "sync"
-    modelConfiguration: dict[str, Any] | None = None
+    modelConfiguration: ModelConfiguration | None = None
 
 
 async def _respond(views: V1Views, caller: Principal, started: Started, mode: Mode) -> Any:
@@ -55,7 +52,7 @@ async def _respond(views: V1Views, caller: Principal, started: Started, mode: Mo
 @router.post("/chats", responses=SSE_RESPONSE)
 async def create_chat(body: schemas.CreateChat, caller: CallerDep, generations: GenerationsDep, views: V1ViewsDep) -> Any:
     config = body.modelConfiguration.model_dump(exclude_none=True) if body.modelConfiguration else None
-    ask = ask_of(body, caller.user_id, system=body.system, thinking=bool(body.modelConfiguration and body.modelConfiguration.thinking))
+    ask = ask_of(body, caller.user_id, system=body.system)
     started = await turns.create(
         generations, caller, ask, privacy=body.chatPrivacy, project_id=body.projectId,
         metadata=chat_metadata.validate(body.metadata), model_configuration=config,
@@ -65,8 +62,7 @@ async def create_chat(body: schemas.CreateChat, caller: CallerDep, generations: 
 
 @router.post("/chats/{chatId}/messages", responses=SSE_RESPONSE)
 async def send_message(chatId: str, body: schemas.SendMessage, caller: CallerDep, generations: GenerationsDep, views: V1ViewsDep) -> Any:
-    thinking = bool(body.modelConfiguration and body.modelConfiguration.thinking)
-    ask = ask_of(body, caller.user_id, system=body.system, thinking=thinking, message_type="fix-with-v0" if body.action else "message")
+    ask = ask_of(body, caller.user_id, system=body.system, message_type="fix-with-v0" if body.action else "message")
     started = await turns.send(generations, caller, chatId, ask)
     return await _respond(views, caller, started, body.responseMode)
 
@@ -92,8 +88,9 @@ async def resolve_task(chatId: str, body: dict[str, Any], caller: CallerDep, gen
         request = ResolveTask.model_validate(body)
     except ValidationError as exc:
         raise InvalidInput("Invalid task: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])) from exc
-    config = request.modelConfiguration or {}
+    config = request.modelConfiguration
     started = await turns.resolve(
-        generations, caller, chatId, request.task.model_dump(), model_id=config.get("modelId"), thinking=bool(config.get("thinking")),
+        generations, caller, chatId, request.task.model_dump(exclude_none=True), model_id=config.modelId if config else None,
+        thinking=config.thinking if config else None, image_generations=config.imageGenerations if config else None,
     )
     return await _respond(views, caller, started, request.responseMode)

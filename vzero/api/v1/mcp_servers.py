@@ -1,16 +1,18 @@
-"""v1 MCP servers: find, create, getById, update, delete, and OAuth authorization (not offered)."""
+"""v1 MCP servers: find, create, getById, update, delete, OAuth authorization and its callback."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
 from pydantic import Field, StringConstraints
 
 from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
 from vzero.api.v1.render import mcp_server
 from vzero.api.v1.schemas import Body
-from vzero.errors import InvalidInput, NotOffered
+from vzero.core.ids import iso
+from vzero.engine import tooling
 from vzero.store import hooks as hook_store
 from vzero.store import mcp_servers as store
 from vzero.store.tables import McpServer
@@ -101,7 +103,7 @@ async def create_mcp_server(body: CreateMcpServer, caller: CallerDep, runtime: R
     url = hook_store.outbound_url(body.url, allow_private=runtime.settings.allow_private_urls, purpose=_PURPOSE)
     server = await store.create_server(
         session, box, caller, name=body.name, url=url, description=body.description, enabled=body.enabled,
-        auth=_auth(runtime, body.auth), scope=body.scope,
+        auth=_auth(runtime, body.auth), scope=body.scope, limit=runtime.settings.mcp_max_servers,
     )
     await session.commit()
     return _render(server)
@@ -143,12 +145,17 @@ async def delete_mcp_server(mcpServerId: str, caller: CallerDep, session: Sessio
 
 
 @router.post("/mcp-servers/{mcpServerId}/oauth/authorize")
-async def authorize_mcp_server(mcpServerId: str, body: AuthorizeOAuth, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
-    server = await store.server_for(session, caller, mcpServerId, write=True)
-    kind = store.auth_type(server)
-    if kind != "oauth":
-        raise InvalidInput(f"MCP server {mcpServerId} uses {kind} authentication; OAuth authorization applies only to servers with auth type oauth")
-    raise NotOffered(
-        "OAuth authorization of MCP servers is not offered by a self-hosted vzero server: it has no hosted OAuth callback "
-        "to receive the tokens. Obtain a token yourself and set auth to {\"type\": \"bearer\", \"token\": ...} with PATCH /v1/mcp-servers/{id}"
-    )
+async def authorize_mcp_server(mcpServerId: str, body: AuthorizeOAuth, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Where to send the user to authorize the server; the provider sends them back to vzero's callback, which keeps
+    the tokens and redirects to `returnUrl`."""
+    started = await tooling.authorize_server(runtime, caller, mcpServerId, body.returnUrl)
+    return {
+        "object": "mcp_server_oauth_authorization", "mcpServerId": started.server_id, "url": started.url, "state": started.state,
+        "expiresAt": iso(started.expires_at),
+    }
+
+
+@router.get("/mcp-servers/oauth/callback", include_in_schema=False)
+async def oauth_callback(runtime: RuntimeDep, state: str, code: str | None = None, error: str | None = None) -> RedirectResponse:
+    """The provider's redirect after the user decided (no API key: the state proves which authorization it ends)."""
+    return RedirectResponse(await tooling.complete_authorization(runtime, state, code, error), status_code=302)

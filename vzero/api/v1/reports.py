@@ -55,7 +55,7 @@ async def get_usage(
         item: dict[str, Any] = {
             "id": row.id,
             "object": "usage_event",
-            "type": "message" if row.type == "message" else "api_request",
+            "type": row.type if row.type in ("message", "image_generation") else "api_request",
             "promptCost": f"{cost['input'] + cost['cacheRead'] + cost['cacheWrite']:.6f}",
             "completionCost": f"{cost['output']:.6f}",
             "totalCost": f"{row.credits:.6f}",

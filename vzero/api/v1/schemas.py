@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from vzero.api.v2.schemas import Skill
 
 # Any constraint makes pydantic check that a string is valid Unicode: a plain `str` lets a lone surrogate
 # (JSON "\ud800") through, which then fails as a 500 when the text is encoded to be stored.
@@ -104,7 +106,7 @@ class CreateChat(Body):
     designSystemId: Text | None = None
     mcpServerIds: list[Text] | None = None
     attachedSkillIds: list[Text] | None = None
-    skills: list[dict[str, Any]] | None = None
+    skills: list[Skill] | None = None
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -116,7 +118,7 @@ class SendMessage(Body):
     responseMode: Literal["sync", "async", "experimental_stream"] = "sync"
     mcpServerIds: list[Text] | None = None
     attachedSkillIds: list[Text] | None = None
-    skills: list[dict[str, Any]] | None = None
+    skills: list[Skill] | None = None
     action: FixAction | None = None
 
 

@@ -97,7 +97,10 @@ async def send_message_async(chatId: str, body: schemas.SendMessage, caller: Cal
 async def _resolve(chat_id: str, body: schemas.ResolveTask, caller: CallerDep, generations: GenerationsDep) -> Started:
     """Answer the task the chat's latest assistant message is blocked on, then let the model continue."""
     config = body.modelConfiguration
-    return await turns.resolve(generations, caller, chat_id, body.task.model_dump(exclude_none=True), model_id=config.modelId if config else None)
+    return await turns.resolve(
+        generations, caller, chat_id, body.task.model_dump(exclude_none=True), model_id=config.modelId if config else None,
+        image_generations=config.imageGenerations if config else None,
+    )
 
 
 @router.post("/chats/{chatId}/messages/resolve")

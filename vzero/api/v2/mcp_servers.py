@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from vzero.api.deps import BoxDep, CallerDep, RuntimeDep, SessionDep
-from vzero.api.v1.mcp_servers import CreateMcpServer, OAuth, UpdateMcpServer
+from vzero.api.v1.mcp_servers import BearerAuth, CreateMcpServer, HeadersAuth, NoAuth, OAuthConfig, UpdateMcpServer
+from vzero.api.v1.schemas import Body
 from vzero.api.v2 import render
 from vzero.crypto import SecretBox
 from vzero.runtime import Runtime
@@ -20,6 +22,27 @@ router = APIRouter(tags=["mcp-servers"])
 _PURPOSE = "use the MCP server at"
 
 
+class OAuth(Body):
+    """v2's OAuth: the configuration may be left to discovery; `connected` and `expiresAt` are the server's to
+    say (accepted, as the spec's bodies carry them, and not taken)."""
+
+    type: Literal["oauth"]
+    config: OAuthConfig | None = None
+    connected: bool = False
+    expiresAt: str | None = Field(default=None, max_length=64)
+
+
+Auth = Annotated[NoAuth | BearerAuth | HeadersAuth | OAuth, Field(discriminator="type")]
+
+
+class CreateServer(CreateMcpServer):
+    auth: Auth = Field(default_factory=lambda: NoAuth(type="none"))  # type: ignore[assignment]
+
+
+class UpdateServer(UpdateMcpServer):
+    auth: Auth | None = None  # type: ignore[assignment]
+
+
 def _url(runtime: Runtime, url: str, purpose: str = _PURPOSE) -> str:
     return hook_store.outbound_url(url, allow_private=runtime.settings.allow_private_urls, purpose=purpose)
 
@@ -28,10 +51,10 @@ def _auth(runtime: Runtime, auth: Any) -> dict[str, Any]:
     """The configuration to store, with the OAuth endpoints checked like any URL vzero will call."""
     if isinstance(auth, OAuth):
         for name in ("authorizationUrl", "tokenUrl", "registrationUrl"):
-            value = getattr(auth.config, name)
+            value = getattr(auth.config, name) if auth.config is not None else None
             if value is not None:
                 _url(runtime, value, f"use as {name}")
-    return auth.model_dump(exclude_none=True)  # type: ignore[no-any-return]
+    return auth.model_dump(exclude_none=True, exclude={"connected", "expiresAt"})  # type: ignore[no-any-return]
 
 
 def _render(box: SecretBox, server: McpServer) -> dict[str, Any]:
@@ -44,10 +67,10 @@ async def list_mcp_servers(caller: CallerDep, session: SessionDep, box: BoxDep) 
 
 
 @router.post("/mcp-servers")
-async def create_mcp_server(body: CreateMcpServer, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep) -> dict[str, Any]:
+async def create_mcp_server(body: CreateServer, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep) -> dict[str, Any]:
     server = await store.create_server(
         session, box, caller, name=body.name, url=_url(runtime, body.url), description=body.description, enabled=body.enabled,
-        auth=_auth(runtime, body.auth), scope=body.scope,
+        auth=_auth(runtime, body.auth), scope=body.scope, limit=runtime.settings.mcp_max_servers,
     )
     await session.commit()
     return _render(box, server)
@@ -60,7 +83,7 @@ async def get_mcp_server(mcpServerId: str, caller: CallerDep, session: SessionDe
 
 @router.patch("/mcp-servers/{mcpServerId}")
 async def update_mcp_server(
-    mcpServerId: str, body: UpdateMcpServer, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep
+    mcpServerId: str, body: UpdateServer, caller: CallerDep, runtime: RuntimeDep, session: SessionDep, box: BoxDep
 ) -> dict[str, Any]:
     server = await store.server_for(session, caller, mcpServerId, write=True)
     changes: dict[str, Any] = {k: getattr(body, k) for k in ("name", "enabled", "scope") if getattr(body, k) is not None}

@@ -130,8 +130,15 @@ def _masked_auth(auth: dict[str, Any]) -> dict[str, Any]:
     if kind == "custom-headers":
         return {"type": "custom-headers", "headers": {name: MASK for name in (auth.get("headers") or {})}}
     if kind == "oauth":
-        config = {k: v for k, v in (auth.get("config") or {}).items() if k != "clientSecret" and v is not None}
-        config.setdefault("scopes", [])
-        config.setdefault("usePKCE", True)
-        return {"type": "oauth", "config": config, "connected": False}
+        shown: dict[str, Any] = {"type": "oauth"}
+        if auth.get("config"):
+            config = {k: v for k, v in auth["config"].items() if k not in ("clientSecret",) and v is not None}
+            config.setdefault("scopes", [])
+            config.setdefault("usePKCE", True)
+            shown["config"] = config
+        tokens = auth.get("tokens") or {}
+        shown["connected"] = bool(tokens.get("accessToken"))
+        if tokens.get("expiresAt"):
+            shown["expiresAt"] = tokens["expiresAt"]
+        return shown
     return {"type": "none"}

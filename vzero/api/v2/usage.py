@@ -72,6 +72,8 @@ async def get_summary(
 
 
 def _event(runtime: Runtime, event: UsageEvent, stored: dict[str, Any] | None) -> dict[str, Any]:
+    if event.type == "image_generation":  # priced per image, not per token
+        return _image_event(event)
     counts = (event.input_tokens, event.output_tokens, event.cache_read_tokens, event.cache_write_tokens)
     cost = event_cost(counts, event.model or "", stored, runtime.settings.credit_rates)
     tokens = {
@@ -84,6 +86,16 @@ def _event(runtime: Runtime, event: UsageEvent, stored: dict[str, Any] | None) -
             body[key] = value
     kinds = {k: float(cost.get(k, 0.0)) for k in ("input", "output", "cacheRead", "cacheWrite")}
     body.update(sources=["plan"], waived=False, tokens=tokens, creditsCost={**kinds, "total": event.credits, "charged": event.credits})
+    return body
+
+
+def _image_event(event: UsageEvent) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": event.id, "object": "usage_event", "type": event.type, "createdAt": iso(event.created_at), "userId": event.user_id}
+    for key, value in (("chatId", event.chat_id), ("messageId", event.message_id), ("model", event.model)):
+        if value is not None:
+            body[key] = value
+    zero = {"input": 0.0, "output": 0.0, "cacheRead": 0.0, "cacheWrite": 0.0}
+    body.update(sources=["plan"], waived=False, tokens=None, creditsCost={**zero, "total": event.credits, "charged": event.credits})
     return body
 
 
@@ -127,7 +139,7 @@ class _Activity:
 
     def add(self, event: UsageEvent) -> None:
         moment = _utc(event.created_at)
-        self.messages += 1
+        self.messages += event.type == "message"  # an image generated is usage, not a message
         self.days.add(moment.date())
         if event.chat_id:
             self.chats.add(event.chat_id)
