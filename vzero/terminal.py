@@ -11,7 +11,7 @@ from rich.text import Text
 
 from vzero.app import GENERATION_VIEWS
 from vzero.config import Settings
-from vzero.engine.manager import Ask
+from vzero.engine.ask import Ask
 from vzero.errors import VzeroError
 from vzero.services import Services
 from vzero.store import chats as chat_store

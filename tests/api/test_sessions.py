@@ -19,7 +19,7 @@ from tests.conftest import API_KEY
 from vzero.api.deps import get_session
 from vzero.app import create_app
 from vzero.config import Settings
-from vzero.engine.manager import Ask
+from vzero.engine.ask import Ask
 from vzero.store.chats import new_chat
 from vzero.store.db import ConnectionHeld, assert_released
 

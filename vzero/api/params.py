@@ -9,7 +9,7 @@ from fastapi import Request
 
 from vzero.core import jsontext
 from vzero.core import metadata as chat_metadata
-from vzero.engine.manager import Ask
+from vzero.engine.ask import Ask
 from vzero.errors import InvalidInput
 
 

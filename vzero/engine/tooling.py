@@ -31,7 +31,7 @@ from vzero.tools.mcp import McpLimits, McpServerConfig, McpSource
 from vzero.tools.skills import LoadSkill, Skill, project_skill, skills_prompt
 
 if TYPE_CHECKING:
-    from vzero.engine.manager import Ask
+    from vzero.engine.ask import Ask
     from vzero.store.tables import Chat
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from vzero.core import jsontext
 from vzero.core.access import Principal
 from vzero.engine import tooling
-from vzero.engine.manager import Ask, GenerationManager, Started
+from vzero.engine.ask import Ask
+from vzero.engine.manager import GenerationManager, Started
 from vzero.errors import Conflict, Forbidden, InvalidInput
 from vzero.imports import with_design_system
 from vzero.store import chats as chat_store

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from vzero.config import Settings
 from vzero.core.access import Principal
 from vzero.core.ids import iso, utcnow
-from vzero.engine.manager import Ask, GenerationManager
+from vzero.engine.ask import Ask
+from vzero.engine.manager import GenerationManager
 from vzero.errors import Conflict, InvalidInput, NotFound, PreviewUnavailable, RateLimited, VzeroError
 from vzero.preview.builder import PreviewBuilder
 from vzero.preview.frozen import FrozenBuilds, build_errors, build_logs
