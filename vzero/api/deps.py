@@ -29,30 +29,30 @@ from vzero.store.users import DEFAULT_USER_ID, hash_key, keys_equal, user_for_ke
 _KEY_CACHE_SECONDS = 30.0
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_runtime(services: ServicesDep) -> Runtime:
+async def get_runtime(services: ServicesDep) -> Runtime:
     return services.runtime
 
 
-def get_generations(services: ServicesDep) -> GenerationManager:
+async def get_generations(services: ServicesDep) -> GenerationManager:
     return services.generations
 
 
-def get_previews(services: ServicesDep) -> PreviewService:
+async def get_previews(services: ServicesDep) -> PreviewService:
     return services.previews
 
 
-def get_hooks(services: ServicesDep) -> HookDispatcher:
+async def get_hooks(services: ServicesDep) -> HookDispatcher:
     return services.hooks
 
 
-def get_secret_box(services: ServicesDep) -> SecretBox:
+async def get_secret_box(services: ServicesDep) -> SecretBox:
     return services.runtime.secret_box
 
 
@@ -107,7 +107,7 @@ class KeyCache:
         return caller
 
 
-def get_key_cache(request: Request) -> KeyCache:
+async def get_key_cache(request: Request) -> KeyCache:
     return request.app.state.keys  # type: ignore[no-any-return]
 
 

@@ -34,7 +34,7 @@ from vzero.store.tables import Deployment
 router = APIRouter(include_in_schema=False)
 
 
-def get_previews(request: Request) -> PreviewService:
+async def get_previews(request: Request) -> PreviewService:
     """The server's preview service, which the app puts in its state when it is assembled."""
     previews: PreviewService | None = getattr(request.app.state, "previews", None)
     if previews is None:

@@ -228,7 +228,7 @@ class V1Views:
         return version_detail(self.urls, version, await self.rendered_files(session, version))
 
 
-def get_v1_views(request: Request) -> V1Views:
+async def get_v1_views(request: Request) -> V1Views:
     return request.app.state.v1_views  # type: ignore[no-any-return]
 
 

@@ -76,7 +76,7 @@ async def _completed(session: AsyncSession, version_ids: set[str | None]) -> set
     return set((await session.execute(query)).scalars())
 
 
-def get_v2_views(request: Request) -> V2Views:
+async def get_v2_views(request: Request) -> V2Views:
     return request.app.state.v2_views  # type: ignore[no-any-return]
 
 
